@@ -1,0 +1,57 @@
+"""Role checks for views. Every view is wrapped in one of these; patients reach only their own data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from .models import Patient, Role
+
+
+def role_required(*roles: str, prescriber: bool = False) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            user = request.user
+            if user.role not in roles:
+                raise PermissionDenied("Your role cannot open this page.")
+            if prescriber and not user.is_prescriber:
+                raise PermissionDenied("Only a prescriber can do this.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = role_required(Role.ADMIN)
+clinical_required = role_required(Role.ADMIN, Role.STAFF)
+prescriber_required = role_required(Role.ADMIN, Role.STAFF, prescriber=True)
+patient_required = role_required(Role.PATIENT)
+
+
+def portal_patient(request: HttpRequest) -> Patient:
+    """The patient record behind a portal login (404 when the login is not linked or archived)."""
+    patient = getattr(request.user, "patient", None)
+    if patient is None or patient.is_archived:
+        raise Http404("No patient record is linked to this login.")
+    return patient
+
+
+def patient_for(request: HttpRequest, pk: int) -> Patient:
+    """Clinical users reach any patient; a patient reaches only their own record (404 otherwise)."""
+    user = request.user
+    if user.is_clinical:
+        return get_object_or_404(Patient, pk=pk)
+    if user.is_patient:
+        patient = portal_patient(request)
+        if patient.pk != pk:
+            raise Http404
+        return patient
+    raise PermissionDenied

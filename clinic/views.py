@@ -1,0 +1,285 @@
+"""Clinic pages: home by role, health check, patients, staff, chairs, settings, rota.
+
+Views stay thin: look up through an access helper, validate a form, call a service, redirect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.forms import modelformset_factory
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+from .access import admin_required, clinical_required, patient_for
+from .audit import patient_history
+from .forms import (
+    ArchiveForm,
+    ChairForm,
+    ClinicSettingsForm,
+    OpeningHoursForm,
+    PatientForm,
+    PatientSearchForm,
+    PortalInviteForm,
+    StaffForm,
+    StaffShiftForm,
+)
+from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
+from .panels import patient_panels
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own home page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if request.user.is_patient:
+        return redirect("portal_home")
+    if request.user.is_admin:
+        return redirect("admin_home")
+    return redirect("staff_home")
+
+
+# ---- Patients -------------------------------------------------------------------------------
+
+
+@clinical_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    patients = Patient.objects.all()
+    if form.is_valid():
+        patients = patients.search(form.cleaned_data["q"])
+        if not form.cleaned_data["archived"]:
+            patients = patients.active()
+    else:
+        patients = patients.active()
+    page = Paginator(patients.select_related("user"), 25).get_page(request.GET.get("page"))
+    return render(request, "clinic/patient_list.html", {"form": form, "page": page})
+
+
+@clinical_required
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = form.save()
+        messages.success(request, f"{patient} was added.")
+        return redirect(patient)
+    return render(request, "clinic/patient_form.html", {"form": form, "title": "New patient"})
+
+
+@clinical_required
+def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for(request, pk)
+    return render(
+        request,
+        "clinic/patient_detail.html",
+        {
+            "patient": patient,
+            "panels": patient_panels(request, patient),
+            "history": patient_history(patient, limit=50),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@clinical_required
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for(request, pk)
+    if patient.is_archived:
+        messages.error(request, "Archived records cannot be edited; restore the patient first.")
+        return redirect(patient)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Patient record saved.")
+        return redirect(patient)
+    return render(request, "clinic/patient_form.html", {"form": form, "title": f"Edit {patient}", "patient": patient})
+
+
+@clinical_required
+def patient_archive(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for(request, pk)
+    form = ArchiveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_archive(patient=patient, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{patient} was archived. The record is kept.")
+        return redirect(patient)
+    return render(request, "clinic/patient_archive.html", {"form": form, "patient": patient})
+
+
+@clinical_required
+@require_POST
+def patient_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for(request, pk)
+    try:
+        services.patient_restore(patient=patient, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{patient} was restored.")
+    return redirect(patient)
+
+
+@clinical_required
+def patient_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = patient_for(request, pk)
+    initial = {"email": patient.email, "username": f"{patient.first_name}.{patient.last_name}".lower().replace(" ", "")}
+    form = PortalInviteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_invite(request=request, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect(patient)
+    return render(request, "clinic/patient_invite.html", {"form": form, "patient": patient})
+
+
+# ---- Admin: staff, chairs, settings, rota -------------------------------------------------------
+
+
+@admin_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    staff = User.objects.filter(role__in=[Role.STAFF, Role.ADMIN]).order_by("-is_active", "last_name", "first_name")
+    return render(request, "clinic/staff_list.html", {"staff": staff})
+
+
+@admin_required
+def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    member = get_object_or_404(User, pk=pk, role__in=[Role.STAFF, Role.ADMIN]) if pk else None
+    form = StaffForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save(commit=False)
+            if member is None:
+                user.set_unusable_password()
+            user.save()
+        if member is None:
+            link = services.invitation_link(request, user)
+            messages.success(request, f"{user} was added. Send them this link to set a password: {link}")
+        else:
+            messages.success(request, f"{user} was saved.")
+        return redirect("staff_list")
+    title = f"Edit {member}" if member else "New staff member"
+    return render(request, "clinic/simple_form.html", {"form": form, "title": title, "back": reverse("staff_list")})
+
+
+@admin_required
+def chair_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "clinic/chair_list.html", {"chairs": Chair.objects.all()})
+
+
+@admin_required
+def chair_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    chair = get_object_or_404(Chair, pk=pk) if pk else None
+    form = ChairForm(request.POST or None, instance=chair)
+    if request.method == "POST" and form.is_valid():
+        chair = form.save()
+        messages.success(request, f"{chair} was saved.")
+        return redirect("chair_list")
+    title = f"Edit {chair}" if chair else "New chair"
+    return render(request, "clinic/simple_form.html", {"form": form, "title": title, "back": reverse("chair_list")})
+
+
+@admin_required
+def clinic_settings(request: HttpRequest) -> HttpResponse:
+    form = ClinicSettingsForm(request.POST or None, instance=ClinicSettings.load())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Clinic settings saved.")
+        return redirect("clinic_settings")
+    return render(request, "clinic/settings.html", {"form": form})
+
+
+@admin_required
+def opening_hours(request: HttpRequest) -> HttpResponse:
+    existing = {h.weekday: h for h in OpeningHours.objects.all()}
+    initial = [
+        {
+            "weekday": day,
+            "opens": existing[day].opens if day in existing else None,
+            "closes": existing[day].closes if day in existing else None,
+            "closed": day not in existing,
+        }
+        for day in Weekday.values
+    ]
+    formset_class = modelformset_factory(OpeningHours, form=OpeningHoursForm, extra=7, max_num=7)
+    formset = formset_class(request.POST or None, queryset=OpeningHours.objects.none(), initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        with transaction.atomic():
+            for form in formset:
+                day = form.cleaned_data["weekday"]
+                if form.cleaned_data.get("closed"):
+                    OpeningHours.objects.filter(weekday=day).delete()
+                else:
+                    OpeningHours.objects.update_or_create(
+                        weekday=day,
+                        defaults={"opens": form.cleaned_data["opens"], "closes": form.cleaned_data["closes"]},
+                    )
+        messages.success(request, "Opening hours saved.")
+        return redirect("opening_hours")
+    rows = zip(formset.forms, Weekday.labels, strict=True)
+    return render(request, "clinic/opening_hours.html", {"formset": formset, "rows": rows})
+
+
+@admin_required
+def rota(request: HttpRequest) -> HttpResponse:
+    start = timezone.localdate()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("start", "")) if request.GET.get("start") else start
+    except ValueError:
+        messages.error(request, "That is not a date; showing this week.")
+    start = start - dt.timedelta(days=start.weekday())
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    shifts = StaffShift.objects.filter(date__range=(days[0], days[-1])).select_related("staff")
+    by_day = {d: [s for s in shifts if s.date == d] for d in days}
+    form = StaffShiftForm(request.POST or None, initial={"date": start})
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Shift added.")
+        return redirect(f"{reverse('rota')}?start={form.cleaned_data['date']:%Y-%m-%d}")
+    return render(
+        request,
+        "clinic/rota.html",
+        {
+            "form": form,
+            "by_day": by_day,
+            "prev": start - dt.timedelta(days=7),
+            "next": start + dt.timedelta(days=7),
+        },
+    )
+
+
+@admin_required
+@require_POST
+def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = get_object_or_404(StaffShift, pk=pk)
+    day = shift.date
+    shift.delete()
+    messages.success(request, "Shift removed.")
+    return redirect(f"{reverse('rota')}?start={day:%Y-%m-%d}")

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Protocol, ProtocolPhase
+
+
+class PhaseInline(admin.TabularInline):
+    model = ProtocolPhase
+    extra = 0
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "slug", "treatment", "is_active")
+    inlines = [PhaseInline]

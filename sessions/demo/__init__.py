@@ -1,0 +1,1 @@
+"""Demo-data steps of the treatment domain, one module per area (registered on import)."""
