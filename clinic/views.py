@@ -34,7 +34,7 @@ from .forms import (
     StaffShiftForm,
 )
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
-from .panels import patient_panels
+from .panels import panels_for
 
 
 @never_cache
@@ -95,7 +95,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "clinic/patient_detail.html",
         {
             "patient": patient,
-            "panels": patient_panels(request, patient),
+            "panels": panels_for("patient", request, patient),
             "history": patient_history(patient, limit=50),
             "today": timezone.localdate(),
         },

@@ -7,9 +7,11 @@ from .protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
 from .scheduling import (
     IN_CLINIC_STATUSES,
     RELEASED_STATUSES,
+    TRANSITIONS,
     Course,
     CourseReview,
     CourseStatus,
+    InvalidTransition,
     ReminderKind,
     ReviewDecision,
     Ride,
@@ -22,6 +24,8 @@ from .scheduling import (
 
 __all__ = [
     "IN_CLINIC_STATUSES",
+    "TRANSITIONS",
+    "InvalidTransition",
     "RELEASED_STATUSES",
     "Course",
     "CourseReview",

@@ -96,6 +96,23 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# The session state machine: which status may follow which. Steps cannot be skipped.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    SessionStatus.SCHEDULED: (SessionStatus.CHECKED_IN, SessionStatus.CANCELLED, SessionStatus.NO_SHOW),
+    SessionStatus.CHECKED_IN: (SessionStatus.DOSING, SessionStatus.DEFERRED),
+    SessionStatus.DOSING: (SessionStatus.OBSERVING,),
+    SessionStatus.OBSERVING: (SessionStatus.DISCHARGED,),
+    SessionStatus.DISCHARGED: (),
+    SessionStatus.DEFERRED: (),
+    SessionStatus.CANCELLED: (),
+    SessionStatus.NO_SHOW: (),
+}
+
+
+class InvalidTransition(Exception):
+    """A status change the state machine does not allow (shown to the user as a message)."""
+
+
 # Sessions in these states no longer hold their chair or their patient's time.
 RELEASED_STATUSES = (SessionStatus.CANCELLED, SessionStatus.NO_SHOW)
 IN_CLINIC_STATUSES = (SessionStatus.CHECKED_IN, SessionStatus.DOSING, SessionStatus.OBSERVING)
@@ -166,6 +183,17 @@ class TreatmentSession(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("session_detail", args=[self.pk])
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS[self.status]
+
+    def check_transition(self, status: str) -> None:
+        """Raise InvalidTransition unless the state machine allows moving to ``status``."""
+        if not self.can_move_to(status):
+            raise InvalidTransition(
+                f"A session that is {self.get_status_display().lower()} cannot become "
+                f"{SessionStatus(status).label.lower()}."
+            )
 
     @property
     def is_signed(self) -> bool:
