@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from .models import Patient, Role
+from .models import AccessLog, Patient, Role
 
 
 def role_required(*roles: str, prescriber: bool = False) -> Callable:
@@ -36,11 +36,33 @@ prescriber_required = role_required(Role.ADMIN, Role.STAFF, prescriber=True)
 patient_required = role_required(Role.PATIENT)
 
 
+def note_patient_access(request: HttpRequest, patient: Patient | int | None) -> None:
+    """Record that this user opened this patient's data (reads are audited, not only writes).
+
+    Call it from every view that shows one patient's records; once per request per patient.
+    """
+    if patient is None or not request.user.is_authenticated:
+        return
+    patient_id = patient if isinstance(patient, int) else patient.pk
+    seen = request.__dict__.setdefault("_noted_patients", set())
+    if patient_id in seen:
+        return
+    seen.add(patient_id)
+    AccessLog.objects.create(
+        user=request.user,
+        patient_id=patient_id,
+        path=request.path[:300],
+        method=request.method[:8],
+        ip=request.META.get("REMOTE_ADDR") or None,
+    )
+
+
 def portal_patient(request: HttpRequest) -> Patient:
     """The patient record behind a portal login (404 when the login is not linked or archived)."""
     patient = getattr(request.user, "patient", None)
     if patient is None or patient.is_archived:
         raise Http404("No patient record is linked to this login.")
+    note_patient_access(request, patient)
     return patient
 
 
@@ -48,7 +70,9 @@ def patient_for(request: HttpRequest, pk: int) -> Patient:
     """Clinical users reach any patient; a patient reaches only their own record (404 otherwise)."""
     user = request.user
     if user.is_clinical:
-        return get_object_or_404(Patient, pk=pk)
+        patient = get_object_or_404(Patient, pk=pk)
+        note_patient_access(request, patient)
+        return patient
     if user.is_patient:
         patient = portal_patient(request)
         if patient.pk != pk:

@@ -150,6 +150,9 @@ class TreatmentSession(models.Model):
 
     checked_in_at = models.DateTimeField(null=True, blank=True)
     first_dose_at = models.DateTimeField(null=True, blank=True, help_text="Starts the observation clock.")
+    # Filled by the monitoring services from the administrations; billing charges from these.
+    dose_given_mg = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    infusion_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     discharged_at = models.DateTimeField(null=True, blank=True)
     discharged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
