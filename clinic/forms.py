@@ -225,7 +225,17 @@ SETTINGS_GROUPS = {
         "escalation_spo2_min",
         "escalation_moaas_max",
     ],
-    "Monitoring times": ["bp_check_minutes", "sedation_check_minutes"],
+    "Monitoring times": [
+        "bp_check_minutes",
+        "sedation_check_minutes",
+        "check_grace_minutes",
+        "device_interval_minutes",
+        "iv_bp_during_minutes",
+        "iv_bp_after_minutes",
+        "iv_recovery_minutes",
+        "discharge_bp_recent_minutes",
+        "cadss_resolved_max",
+    ],
     "Scheduling and staffing": ["min_days_between_induction", "patients_per_nurse"],
     "Reminders and REMS": [
         "reminder_hours_before",

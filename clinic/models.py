@@ -105,6 +105,16 @@ class ClinicSettings(models.Model):
     ride_reminder_hours_before = models.PositiveSmallIntegerField(default=48)
     rems_form_due_days = models.PositiveSmallIntegerField(default=7)
     device_use_within_days = models.PositiveSmallIntegerField(default=14)
+    # Live monitoring (issue 4).
+    check_grace_minutes = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(30)], help_text="A due check turns overdue this long after its time."
+    )
+    device_interval_minutes = models.PositiveSmallIntegerField(default=5, validators=[MaxValueValidator(30)])
+    iv_bp_during_minutes = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(5)])
+    iv_bp_after_minutes = models.PositiveSmallIntegerField(default=15, validators=[MinValueValidator(5)])
+    iv_recovery_minutes = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(15)])
+    discharge_bp_recent_minutes = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(5)])
+    cadss_resolved_max = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(92)])
     # Fees and billing defaults.
     cancellation_fee = models.DecimalField(
         max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
@@ -174,6 +184,13 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "ride_reminder_hours_before": "Clinic policy: unconfirmed-ride reminder lead time. Default 48 hours.",
     "rems_form_due_days": "SPRAVATO REMS: Patient Monitoring Form within 7 days of the session.",
     "device_use_within_days": "SPRAVATO REMS: patient-specific devices used within 14 days of receipt.",
+    "check_grace_minutes": "Clinic protocol: a due check is shown overdue this many minutes after its time. Default 5.",
+    "device_interval_minutes": "SPRAVATO label: 5 minutes' rest between devices; shorter gaps are warned. Default 5.",
+    "iv_bp_during_minutes": "Published IV ketamine protocols: BP about every 10 minutes during the infusion. Default 10.",
+    "iv_bp_after_minutes": "Published IV ketamine protocols: BP about every 15 minutes after the infusion. Default 15.",
+    "iv_recovery_minutes": "Published IV ketamine protocols: 30–60 minutes' recovery after the infusion. Default 30.",
+    "discharge_bp_recent_minutes": "Clinic protocol: the BP before discharge is at most this old. Default 30.",
+    "cadss_resolved_max": "Clinic protocol: dissociation counts as resolved at or below this CADSS total. Default 0.",
     "cancellation_fee": "Clinic policy: fee for a late cancellation. Default none.",
     "no_show_fee": "Clinic policy: fee for a no-show. Default none.",
     "late_cancel_hours": "Clinic policy: a cancellation this close to the session counts as late. Default 24 h.",
