@@ -71,8 +71,8 @@ def entries_for(label: str, rows: Iterable[Model]) -> list[Entry]:
     for row in rows:
         fields = [
             f
-            for f in row.instance_type._meta.concrete_fields
-            if f.attname not in HIDDEN_FIELDS and f.name not in HIDDEN_FIELDS
+            for f in row._meta.concrete_fields
+            if f.attname not in HIDDEN_FIELDS and f.name not in HIDDEN_FIELDS and f.name != "id"
         ]
         prior = previous.get(row.id)
         changes = []

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="demo", help="Password for every demo login (default: demo).")
 
     def handle(self, *args, reset: bool, password: str, **options):
-        if not settings.DEBUG:
+        if settings.PRODUCTION_MODE:
             raise CommandError("seed_demo refuses to run in production mode (DJANGO_DEBUG=0): it creates known logins.")
         import sessions.demo  # noqa: F401  (registers the treatment domain's demo steps)
 
