@@ -437,3 +437,6 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"
+
+
+from .security.models import UserSession  # noqa: E402, F401 - registered with the clinic app
