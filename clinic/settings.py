@@ -88,7 +88,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clinic.tz.ClinicTimezoneMiddleware",
     "clinic.middleware.SessionTimeoutMiddleware",
+    "clinic.middleware.TwoFactorMiddleware",
+    "clinic.middleware.PatientReadLogMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -183,6 +186,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "clinic.auth.axes_username"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# Never store the password or a one-time code in the attempt log.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "token"]
 
 # Two-factor authentication for staff and admins (django-otp); enforced when REQUIRE_2FA is on,
 # which is the default in production mode. The development demo leaves it off.
