@@ -1,4 +1,4 @@
-"""Session time-outs per role and the headers every response carries."""
+"""Session time-outs per role, 2FA enforcement, read logging, and the headers every response carries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 LAST_SEEN = "_last_seen"
 LOGGED_IN_AT = "_logged_in_at"
@@ -35,7 +38,13 @@ class SessionTimeoutMiddleware:
             # Polling requests (the board's auto-refresh) do not count as activity.
             if request.headers.get("X-Auto-Refresh") != "1":
                 request.session[LAST_SEEN] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        # The key may have rotated during the view (login, 2FA step, password change): record it
+        # for this user so that logout or deactivation can end this session too.
+        from .security.user_sessions import remember_session
+
+        remember_session(request)
+        return response
 
 
 class SecurityHeadersMiddleware:
@@ -50,3 +59,90 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = "no-store, private"
             response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class TwoFactorMiddleware:
+    """Send a logged-in user who still owes the second step to verify it, or to set it up.
+
+    A user with a confirmed device (anyone who turned 2FA on) must verify it after the password;
+    when ``REQUIRE_2FA`` is on, staff and admins without a device are sent to set one up first.
+    Nothing else is reachable until then, Django's admin included.
+    """
+
+    VERIFY_EXEMPT = frozenset({"two_factor_verify", "logout", "healthz"})
+    SETUP_EXEMPT = frozenset({"two_factor_setup", "two_factor_backup_codes", "logout", "healthz"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from .security import otp
+
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if otp.has_device(request):
+            if name in self.VERIFY_EXEMPT:
+                return None
+            return self._send(request, "two_factor_verify")
+        if otp.is_required_for(user):
+            if name in self.SETUP_EXEMPT:
+                return None
+            return self._send(request, "two_factor_setup")
+        return None
+
+    @staticmethod
+    def _send(request, url_name: str):
+        target = reverse(url_name)
+        if request.method == "GET" and not request.headers.get("HX-Request"):
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)
+
+
+class PatientReadLogMiddleware:
+    """Record a read of one patient's data even when the view did not call note_patient_access."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .security import read_log
+
+        token = read_log.start()
+        try:
+            response = self.get_response(request)
+        finally:
+            seen = read_log.stop(token)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and 200 <= response.status_code < 300
+            and not request.__dict__.get("_noted_patients")
+        ):
+            candidates = set(seen) if len(seen) == 1 else set()
+            kwargs = request.__dict__.get("_read_log_kwargs") or {}
+            for key in read_log.PATIENT_KWARGS:
+                value = kwargs.get(key)
+                if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+                    candidates.add(int(value))
+            if candidates:
+                from .access import note_patient_access
+                from .models import Patient
+
+                for patient_id in Patient.objects.filter(pk__in=candidates).values_list("pk", flat=True):
+                    note_patient_access(request, patient_id)
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request._read_log_kwargs = view_kwargs
+        return None

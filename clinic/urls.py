@@ -25,6 +25,7 @@ urlpatterns = [
     path("manage/rota/", views.rota, name="rota"),
     path("manage/rota/<int:pk>/delete/", views.shift_delete, name="shift_delete"),
     path("django-admin/", admin.site.urls),
+    path("", include("clinic.security.urls")),
     path("", include("sessions.urls")),
 ]
 

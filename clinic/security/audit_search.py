@@ -1,0 +1,174 @@
+"""Search across the audit trail (every django-simple-history table) and the access log.
+
+One query per history table for a page of changes (plus one for the patients' names), whatever the
+number of rows: each table yields its newest matching rows up to the end of the requested page, and
+the merge keeps the page. Tables that cannot be tied to a patient are left out of a patient search.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Model, QuerySet
+from django.utils import timezone
+from simple_history.models import registered_models
+
+from clinic.audit import ACTIONS
+from clinic.models import AccessLog, Patient, User
+
+PAGE_SIZE = 50
+MAX_PAGE = 200
+
+
+@dataclass
+class Criteria:
+    patient_ids: list[int] | None = None  # None: any patient
+    user_ids: list[int] | None = None  # None: anyone
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None  # exclusive
+
+
+@dataclass
+class ChangeRow:
+    when: dt.datetime
+    who: str
+    what: str
+    action: str
+    reason: str
+    patient_id: int | None
+    patient_name: str = ""
+
+
+@dataclass
+class ChangePage:
+    rows: list[ChangeRow]
+    number: int
+    has_next: bool
+    has_previous: bool
+    sources: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def criteria_from(cleaned: dict) -> Criteria:
+    """Turn the search form's cleaned data into ids and an aware datetime range."""
+    crit = Criteria()
+    text = (cleaned.get("patient") or "").strip()
+    if text:
+        if text.startswith("#") and text[1:].isdigit():
+            crit.patient_ids = [int(text[1:])]
+        else:
+            crit.patient_ids = list(Patient.objects.search(text).values_list("pk", flat=True)[:200])
+    username = (cleaned.get("user") or "").strip()
+    if username:
+        crit.user_ids = list(User.objects.filter(username__icontains=username).values_list("pk", flat=True)[:200])
+    tz = timezone.get_current_timezone()
+    if cleaned.get("date_from"):
+        crit.start = dt.datetime.combine(cleaned["date_from"], dt.time.min, tzinfo=tz)
+    if cleaned.get("date_to"):
+        crit.end = dt.datetime.combine(cleaned["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return crit
+
+
+def patient_lookup(model: type[Model]) -> str | None:
+    """How a history row of ``model`` reaches its patient's id, if it can (at most one hop)."""
+    if model is Patient:
+        return "id"
+    fields = {f.name: f for f in model._meta.concrete_fields}
+    patient = fields.get("patient")
+    if patient is not None and patient.is_relation and patient.related_model is Patient:
+        return "patient_id"
+    for f in model._meta.concrete_fields:
+        if not f.many_to_one or f.related_model is None or f.related_model is Patient:
+            continue
+        related = {g.name: g for g in f.related_model._meta.concrete_fields}.get("patient")
+        if related is not None and related.is_relation and related.related_model is Patient:
+            return f"{f.name}__patient_id"
+    return None
+
+
+def history_sources() -> list[tuple[type[Model], QuerySet, str | None]]:
+    sources = []
+    for model in sorted(set(registered_models.values()), key=lambda m: m._meta.label):
+        manager_name = getattr(model._meta, "simple_history_manager_attribute", "history")
+        manager = getattr(model, manager_name, None)
+        if manager is None:
+            continue
+        sources.append((model, manager.model.objects.all(), patient_lookup(model)))
+    return sources
+
+
+def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) -> ChangePage:
+    page = max(1, min(int(page), MAX_PAGE))
+    need = page * page_size + 1
+    if crit.patient_ids is not None and not crit.patient_ids:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    if crit.user_ids is not None and not crit.user_ids:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    collected: list[ChangeRow] = []
+    used = 0
+    for model, qs, lookup in history_sources():
+        if crit.patient_ids is not None:
+            if lookup is None:
+                continue
+            qs = qs.filter(**{f"{lookup}__in": crit.patient_ids})
+        if crit.user_ids is not None:
+            qs = qs.filter(history_user_id__in=crit.user_ids)
+        if crit.start:
+            qs = qs.filter(history_date__gte=crit.start)
+        if crit.end:
+            qs = qs.filter(history_date__lt=crit.end)
+        if lookup is not None:
+            qs = qs.annotate(_audit_patient_id=F(lookup))
+        used += 1
+        pk_name = model._meta.pk.attname
+        label = str(model._meta.verbose_name).capitalize()
+        for row in qs.select_related("history_user").order_by("-history_date", "-history_id")[:need]:
+            user = row.history_user
+            collected.append(
+                ChangeRow(
+                    when=row.history_date,
+                    who=(user.get_full_name() or user.username) if user else "system",
+                    what=f"{label} #{getattr(row, pk_name)}",
+                    action=ACTIONS.get(row.history_type, row.history_type),
+                    reason=row.history_change_reason or "",
+                    patient_id=getattr(row, "_audit_patient_id", None),
+                )
+            )
+    collected.sort(key=lambda r: r.when, reverse=True)
+    rows = collected[(page - 1) * page_size : page * page_size]
+    names = dict(
+        (p.pk, p.full_name)
+        for p in Patient.objects.filter(pk__in={r.patient_id for r in rows if r.patient_id}).only(
+            "first_name", "last_name"
+        )
+    )
+    for row in rows:
+        row.patient_name = names.get(row.patient_id, "")
+    return ChangePage(
+        rows=rows,
+        number=page,
+        has_next=len(collected) > page * page_size,
+        has_previous=page > 1,
+        sources=used,
+    )
+
+
+def search_reads(crit: Criteria, page: int | str | None = 1, page_size: int = PAGE_SIZE) -> Page:
+    qs = AccessLog.objects.select_related("user", "patient").order_by("-at", "-pk")
+    if crit.patient_ids is not None:
+        qs = qs.filter(patient_id__in=crit.patient_ids)
+    if crit.user_ids is not None:
+        qs = qs.filter(user_id__in=crit.user_ids)
+    if crit.start:
+        qs = qs.filter(at__gte=crit.start)
+    if crit.end:
+        qs = qs.filter(at__lt=crit.end)
+    return Paginator(qs, page_size).get_page(page)
