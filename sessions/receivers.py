@@ -1,3 +1,7 @@
 """Signal receivers and registrations of the treatment domain (imported by TreatmentConfig.ready)."""
 
-from . import history  # noqa: F401  (registers the treatment audit trail on the patient page)
+from . import (  # noqa: F401  (imported for their registrations)
+    billing,  # billing: charges at discharge and fees at release (signal receivers)
+    billing_panels,  # billing: estimates, charges and authorisation warnings on shared pages
+    history,  # registers the treatment audit trail on the patient page
+)

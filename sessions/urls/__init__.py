@@ -1,5 +1,5 @@
 """URL patterns of the treatment domain, one module per area."""
 
-from . import home
+from . import billing, home
 
-urlpatterns = [*home.urlpatterns]
+urlpatterns = [*billing.urlpatterns, *home.urlpatterns]

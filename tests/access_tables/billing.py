@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from sessions import billing
+
+from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, Case
+
+
+def build(world) -> None:
+    from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session, standard_prices
+
+    standard_prices()
+    world.payer = PayerFactory(name="Acme Health")
+    CoverageFactory(patient=world.patient_a, payer=world.payer)
+    session = discharged_session(patient=world.patient_a, given=Decimal("56"))
+    world.charge = billing.charge_session(session=session)
+    world.payment = billing.payment_record(
+        patient=world.patient_a, amount=Decimal("20.00"), method="card", on=session.planned_start.date()
+    )
+
+
+def _a(w) -> dict:
+    return {"pk": w.patient_a.pk}
+
+
+TABLE = {
+    "billing_prices": Case(ADMIN),
+    "billing_payers": Case(ADMIN),
+    "billing_payer_edit": Case(ADMIN, lambda w: {"pk": w.payer.pk}),
+    "billing_patient": Case(CLINICAL, _a),
+    "billing_coverage_create": Case(ADMIN, _a),
+    "billing_authorisation_create": Case(ADMIN, _a),
+    "billing_payment_create": Case(CLINICAL, _a),
+    "billing_refund_create": Case(ADMIN, _a),
+    "billing_plan_create": Case(ADMIN, _a),
+    "billing_statement": Case(CLINICAL, _a),
+    "billing_adjustment_create": Case(ADMIN, lambda w: {"pk": w.charge.pk}),
+    "billing_receipt": Case(CLINICAL, lambda w: {"pk": w.payment.pk}),
+    "billing_reports": Case(ADMIN),
+    "billing_report": Case(ADMIN, lambda w: {"slug": "outstanding-by-age"}),
+    "billing_report_csv": Case(ADMIN, lambda w: {"slug": "revenue-by-month"}),
+    "portal_billing": Case(PATIENT_ONLY),
+    "portal_statement": Case(PATIENT_ONLY),
+    "portal_receipt": Case(PATIENT_OWN, lambda w: {"pk": w.payment.pk}),
+}
