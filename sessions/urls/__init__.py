@@ -1,5 +1,5 @@
 """URL patterns of the treatment domain, one module per area."""
 
-from . import billing, home
+from . import billing, home, scheduling
 
-urlpatterns = [*billing.urlpatterns, *home.urlpatterns]
+urlpatterns = [*billing.urlpatterns, *home.urlpatterns, *scheduling.urlpatterns]

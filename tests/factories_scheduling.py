@@ -1,0 +1,25 @@
+"""Helpers for scheduling tests: a clinic with opening hours and chairs, and frozen clinic time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from clinic.models import Chair, OpeningHours
+
+from .factories import ChairFactory, open_weekdays
+
+NY = zoneinfo.ZoneInfo("America/New_York")
+# A Monday morning before the clinic opens.
+MONDAY = dt.date(2030, 1, 7)
+NOW = dt.datetime(2030, 1, 7, 7, 0, tzinfo=NY)
+
+
+def clinic(chairs: int = 2) -> list[Chair]:
+    open_weekdays(dt.time(8), dt.time(18))
+    OpeningHours.objects.filter(weekday__gt=4).delete()
+    return [ChairFactory(name=f"Chair {i}") for i in range(1, chairs + 1)]
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
