@@ -86,7 +86,7 @@ def patient_lookup(model: type[Model]) -> str | None:
     if patient is not None and patient.is_relation and patient.related_model is Patient:
         return "patient_id"
     for f in model._meta.concrete_fields:
-        if not f.many_to_one or f.related_model is None or f.related_model is Patient:
+        if not (f.many_to_one or f.one_to_one) or f.related_model is None or f.related_model is Patient:
             continue
         related = {g.name: g for g in f.related_model._meta.concrete_fields}.get("patient")
         if related is not None and related.is_relation and related.related_model is Patient:

@@ -1,0 +1,125 @@
+"""The admin's audit search: changes (every simple-history table) and reads (the access log), by
+patient, user and dates; paginated; a bounded number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from django.utils import timezone
+
+from clinic.models import AccessLog
+from tests import factories as f
+
+URL = "/manage/audit/"
+
+
+def _edit(patient, by, **changes):
+    for key, value in changes.items():
+        setattr(patient, key, value)
+    patient._history_user = by
+    patient.save()
+
+
+def test_the_audit_log_is_in_the_manage_menu(admin_client_):
+    assert f'href="{URL}"' in admin_client_.get("/patients/").content.decode()
+
+
+def test_changes_can_be_searched_by_patient(cast, admin_client_):
+    _edit(cast.patient_a, cast.staff, phone="+1 555 0199 001")
+    _edit(cast.patient_b, cast.staff, phone="+1 555 0199 002")
+    page = admin_client_.get(URL, {"kind": "changes", "patient": f"#{cast.patient_a.pk}"}).context["changes"]
+    assert page.rows
+    assert {r.patient_id for r in page.rows} == {cast.patient_a.pk}
+
+
+def test_changes_can_be_searched_by_patient_name(cast, admin_client_):
+    _edit(cast.patient_b, cast.staff, phone="+1 555 0199 002")
+    page = admin_client_.get(URL, {"patient": "Beta"}).context["changes"]
+    assert page.rows and {r.patient_id for r in page.rows} == {cast.patient_b.pk}
+
+
+def test_changes_of_rows_linked_to_a_patient_through_a_session_are_found(cast, admin_client_):
+    ride = f.RideFactory(session__course__patient=cast.patient_a)
+    page = admin_client_.get(URL, {"patient": f"#{cast.patient_a.pk}"}).context["changes"]
+    assert any(r.what == f"Ride #{ride.pk}" for r in page.rows)
+
+
+def test_changes_can_be_searched_by_who_made_them(cast, admin_client_):
+    _edit(cast.patient_a, cast.staff, phone="+1 555 0199 001")
+    _edit(cast.patient_a, cast.prescriber, phone="+1 555 0199 003")
+    page = admin_client_.get(URL, {"user": cast.prescriber.username}).context["changes"]
+    assert page.rows and {r.who for r in page.rows} == {cast.prescriber.get_full_name()}
+
+
+def test_changes_can_be_searched_by_date_range(cast, admin_client_):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+        _edit(cast.patient_a, cast.staff, phone="+1 555 0199 004")
+    day = (timezone.localdate() - dt.timedelta(days=40)).isoformat()
+    page = admin_client_.get(URL, {"date_from": day, "date_to": day}).context["changes"]
+    assert len(page.rows) == 1 and page.rows[0].who == cast.staff.get_full_name()
+
+
+def test_an_end_date_before_the_start_date_is_refused_beside_the_field(admin_client_):
+    response = admin_client_.get(URL, {"date_from": "2026-05-02", "date_to": "2026-05-01"})
+    assert response.status_code == 200
+    assert "The end date is before the start date." in response.content.decode()
+
+
+def test_reads_can_be_searched_by_patient_and_user(cast, admin_client_, staff_client, prescriber_client):
+    staff_client.get(f"/patients/{cast.patient_a.pk}/")
+    prescriber_client.get(f"/patients/{cast.patient_b.pk}/")
+    page = admin_client_.get(URL, {"kind": "reads", "patient": "Alpha"}).context["reads"]
+    assert [(r.user_id, r.patient_id) for r in page] == [(cast.staff.pk, cast.patient_a.pk)]
+    page = admin_client_.get(URL, {"kind": "reads", "user": cast.prescriber.username}).context["reads"]
+    assert [r.patient_id for r in page] == [cast.patient_b.pk]
+
+
+def _many_changes(patient, by, n):
+    for i in range(n):
+        _edit(patient, by, phone=f"+1 555 01{i:05d}")
+
+
+def test_the_changes_list_is_paginated(cast, admin_client_):
+    _many_changes(cast.patient_a, cast.staff, 60)
+    first = admin_client_.get(URL, {"patient": "Alpha"}).context["changes"]
+    second = admin_client_.get(URL, {"patient": "Alpha", "page": 2}).context["changes"]
+    assert len(first.rows) == 50 and first.has_next
+    assert second.rows and not second.has_next
+    assert {r.when for r in first.rows}.isdisjoint({r.when for r in second.rows})
+
+
+def test_the_changes_page_costs_the_same_queries_for_5_rows_as_for_60(
+    cast, admin_client_, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _many_changes(cast.patient_a, cast.staff, 5)
+    with CaptureQueriesContext(connection) as small:
+        admin_client_.get(URL)
+    _many_changes(cast.patient_b, cast.prescriber, 60)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        admin_client_.get(URL)
+
+
+def test_the_reads_page_costs_the_same_queries_for_5_rows_as_for_60(cast, admin_client_, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reads(n):
+        AccessLog.objects.bulk_create(
+            [AccessLog(user=cast.staff, patient=cast.patient_a, path="/x/", method="GET") for _ in range(n)]
+        )
+
+    reads(5)
+    with CaptureQueriesContext(connection) as small:
+        admin_client_.get(URL, {"kind": "reads"})
+    reads(60)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        admin_client_.get(URL, {"kind": "reads"})
+
+
+def test_a_page_number_that_is_not_a_number_shows_the_first_page(admin_client_):
+    assert admin_client_.get(URL, {"page": "abc"}).status_code == 200
+    assert admin_client_.get(URL, {"kind": "reads", "page": "abc"}).status_code == 200
