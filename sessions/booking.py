@@ -201,12 +201,11 @@ def course_create(
     return course
 
 
-def _cancel_future(course: Course, *, by: User, reason: str) -> int:
-    future = list(
-        course.sessions.filter(status=SessionStatus.SCHEDULED, planned_start__gt=timezone.now()).select_related(
-            "course"
-        )
-    )
+def _cancel_future(course: Course, *, by: User, reason: str, keep_phase: ProtocolPhase | None = None) -> int:
+    future = course.sessions.filter(status=SessionStatus.SCHEDULED, planned_start__gt=timezone.now())
+    if keep_phase is not None:
+        future = future.exclude(phase=keep_phase)
+    future = list(future.select_related("course"))
     for session in future:
         session.status = SessionStatus.CANCELLED
         session.status_reason = reason[:300]
@@ -351,7 +350,12 @@ def course_review(
         course_end(course=course, by=by, reason=f"Stopped at review: {notes.strip() or 'prescriber decision'}")
         return review
 
-    _cancel_future(course, by=by, reason=f"Replaced after review ({review.get_decision_display().lower()})")
+    # Continuing keeps the rest of the current phase and books the next one after it; returning to the
+    # previous schedule replaces everything still ahead.
+    keep = None if decision == ReviewDecision.RETURN_TO_PREVIOUS else phase
+    _cancel_future(
+        course, by=by, reason=f"Replaced after review ({review.get_decision_display().lower()})", keep_phase=keep
+    )
     renumber(course)
     remaining = list(course.sessions.holding_time().order_by("planned_start"))
     tz = ClinicSettings.load().tz

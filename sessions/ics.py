@@ -19,17 +19,18 @@ from .models import RELEASED_STATUSES, TreatmentSession
 PRODID = "-//Clinic tracker//Appointments//EN"
 
 
-def event_title(settings: ClinicSettings) -> str:
-    return f"Appointment at {settings.name}"
+# Deliberately neutral: even the clinic's name can reveal the treatment.
+EVENT_TITLE = "Clinic appointment"
+CALENDAR_NAME = "My appointments"
 
 
 def _event(session: TreatmentSession, settings: ClinicSettings, stamp: dt.datetime) -> Event:
     event = Event()
-    event.add("uid", f"appointment-{session.pk}@{settings.name.lower().replace(' ', '-')}")
+    event.add("uid", f"appointment-{session.pk}@clinic-tracker")
     event.add("dtstamp", stamp)
     event.add("dtstart", session.planned_start.astimezone(dt.UTC))
     event.add("dtend", session.planned_end.astimezone(dt.UTC))
-    event.add("summary", event_title(settings))
+    event.add("summary", EVENT_TITLE)
     event.add(
         "description",
         "Arrange your ride home: you may not drive until the next day after a restful sleep. "
@@ -46,14 +47,14 @@ def _event(session: TreatmentSession, settings: ClinicSettings, stamp: dt.dateti
     return event
 
 
-def calendar_for(sessions: Iterable[TreatmentSession], *, name: str | None = None) -> bytes:
+def calendar_for(sessions: Iterable[TreatmentSession]) -> bytes:
     settings = ClinicSettings.load()
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name or settings.name)
+    cal.add("x-wr-calname", CALENDAR_NAME)
     stamp = timezone.now().astimezone(dt.UTC)
     for session in sessions:
         cal.add_component(_event(session, settings, stamp))
