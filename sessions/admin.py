@@ -13,3 +13,6 @@ class PhaseInline(admin.TabularInline):
 class ProtocolAdmin(SimpleHistoryAdmin):
     list_display = ("name", "slug", "treatment", "is_active")
     inlines = [PhaseInline]
+
+
+from . import admin_scheduling  # noqa: E402, F401  (read-only scheduling admin)
