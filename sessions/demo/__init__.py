@@ -1,1 +1,3 @@
 """Demo-data steps of the treatment domain, one module per area (registered on import)."""
+
+from . import billing  # noqa: F401, E402

@@ -1,0 +1,117 @@
+"""Reports and statements: aggregates in the database, a bounded number of queries, CSVs for spreadsheets."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import billing
+from sessions.billing_reports import REPORTS
+from tests import factories as f
+from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session
+
+pytestmark = pytest.mark.django_db
+
+
+def make_history(n: int) -> None:
+    payer = PayerFactory(name="Acme Health")
+    base = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for i in range(n):
+        patient = f.PatientFactory()
+        if i % 2:
+            CoverageFactory(patient=patient, payer=payer, copay=Decimal("40.00"))
+        charge = billing.charge_session(
+            session=discharged_session(patient=patient, when=base - dt.timedelta(days=5 + i * 7), given=56)
+        )
+        if i % 3 == 0:
+            billing.payment_record(
+                patient=patient, amount=charge.patient_part / 2, method="card", on=timezone.localdate()
+            )
+        if i % 4 == 0:
+            billing.adjustment_record(
+                charge=charge, kind="write_off", direction="reduce", amount=Decimal("5"), reason="Goodwill"
+            )
+
+
+@pytest.mark.parametrize("slug", list(REPORTS))
+def test_each_report_opens_with_a_table_and_chart_data(admin_client_, prices, slug):
+    make_history(4)
+    response = admin_client_.get(reverse("billing_report", args=[slug]))
+    assert response.status_code == 200
+    assert 'id="report-chart-data"' in response.text
+    assert 'data-testid="report-table"' in response.text
+
+
+@pytest.mark.parametrize("slug", list(REPORTS))
+def test_each_csv_opens_in_a_spreadsheet(admin_client_, prices, slug):
+    make_history(4)
+    response = admin_client_.get(reverse("billing_report_csv", args=[slug]))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")  # so spreadsheets read UTF-8 (the – in age bands)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) >= 2
+    assert len({len(r) for r in rows}) == 1
+
+
+def test_the_ageing_report_puts_unpaid_amounts_in_their_age_band(prices):
+    patient = f.PatientFactory()
+    old = timezone.now() - dt.timedelta(days=100)
+    billing.charge_session(session=discharged_session(patient=patient, when=old, given=56))
+    billing.charge_session(session=discharged_session(patient=patient, given=56))
+    billing.payment_record(patient=patient, amount=Decimal("100"), method="card", on=timezone.localdate())
+    report = REPORTS["outstanding-by-age"][1]()
+    [row] = report.rows
+    assert row["90+ days"] == Decimal("800.00")  # the payment fell on the oldest charge
+    assert row["0–30 days"] == Decimal("900.00")
+
+
+def test_an_unknown_report_is_404(admin_client_):
+    assert admin_client_.get(reverse("billing_report", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize("slug", list(REPORTS))
+def test_reports_run_the_same_number_of_queries_for_5_or_40_sessions(
+    admin_client_, prices, slug, django_assert_max_num_queries
+):
+    make_history(5)
+    url = reverse("billing_report", args=[slug])
+    admin_client_.get(url)  # warm caches (session, settings)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        admin_client_.get(url)
+    make_history(35)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        admin_client_.get(url)
+
+
+def test_the_statement_runs_a_bounded_number_of_queries(staff_client, prices, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    patient = f.PatientFactory()
+    base = timezone.now().replace(minute=0, second=0, microsecond=0)
+
+    def add(k, offset):
+        for i in range(k):
+            billing.charge_session(
+                session=discharged_session(patient=patient, when=base - dt.timedelta(days=offset + i * 3), given=56)
+            )
+            billing.payment_record(patient=patient, amount=Decimal("10"), method="cash", on=timezone.localdate())
+
+    add(3, 2)
+    url = reverse("billing_statement", args=[patient.pk])
+    staff_client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        staff_client.get(url)
+    add(30, 200)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = staff_client.get(url)
+    assert response.content.decode().count('data-testid="charge-row"') == 33

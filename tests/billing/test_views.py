@@ -1,0 +1,104 @@
+"""Billing pages: forms refuse bad input with a message beside the field and save nothing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import billing
+from sessions.models import Adjustment, Payment, Price
+from tests import factories as f
+from tests.factories_billing import CoverageFactory, discharged_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def charged_a(cast, prices):
+    CoverageFactory(patient=cast.patient_a, copay=Decimal("50.00"))
+    return billing.charge_session(session=discharged_session(patient=cast.patient_a, given=56))
+
+
+def test_an_admin_adds_a_price_from_a_date(admin_client_):
+    response = admin_client_.post(
+        reverse("billing_prices"),
+        {
+            "protocol": f.protocol().pk,
+            "dose_mg": 56,
+            "amount": "925.00",
+            "em_code": "99213",
+            "effective_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 302
+    assert Price.objects.get().amount == Decimal("925.00")
+
+
+def test_a_negative_price_is_refused_with_a_message_and_nothing_is_saved(admin_client_):
+    response = admin_client_.post(
+        reverse("billing_prices"),
+        {
+            "protocol": f.protocol().pk,
+            "dose_mg": 56,
+            "amount": "-1",
+            "em_code": "99213",
+            "effective_from": "2026-01-01",
+        },
+    )
+    assert response.status_code == 400
+    assert "A price cannot be negative." in response.text
+    assert not Price.objects.exists()
+
+
+def test_a_payment_through_the_page_prints_a_receipt_with_the_new_balance(staff_client, cast, charged_a):
+    url = reverse("billing_payment_create", args=[cast.patient_a.pk])
+    response = staff_client.post(url, {"amount": "20.00", "method": "card", "on": timezone.localdate().isoformat()})
+    payment = Payment.objects.get()
+    assert response["Location"] == reverse("billing_receipt", args=[payment.pk])
+    receipt = staff_client.get(response["Location"])
+    assert payment.receipt_number in receipt.text
+    assert "$30.00" in receipt.text  # 50 copay - 20
+
+
+def test_an_overpayment_through_the_page_shows_the_message_beside_the_amount(staff_client, cast, charged_a):
+    url = reverse("billing_payment_create", args=[cast.patient_a.pk])
+    response = staff_client.post(url, {"amount": "60.00", "method": "card", "on": timezone.localdate().isoformat()})
+    assert response.status_code == 400
+    assert "more than the balance due of 50.00" in response.text
+    assert not Payment.objects.exists()
+
+
+def test_an_adjustment_without_a_reason_shows_a_message(admin_client_, charged_a):
+    url = reverse("billing_adjustment_create", args=[charged_a.pk])
+    data = {"kind": "write_off", "direction": "reduce", "amount": "10", "on": timezone.localdate().isoformat()}
+    response = admin_client_.post(url, {**data, "reason": "   "})
+    assert response.status_code == 400
+    assert "Give the reason for this adjustment." in response.text
+    assert not Adjustment.objects.exists()
+
+
+def test_the_billing_page_shows_the_charge_codes(staff_client, cast, charged_a):
+    response = staff_client.get(reverse("billing_patient", args=[cast.patient_a.pk]))
+    assert "J0013" in response.text and "99213" in response.text
+
+
+def test_the_portal_shows_the_upcoming_session_estimate_and_the_balance(patient_a_client, cast, charged_a):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a),
+        planned_start=timezone.now() + dt.timedelta(days=3),
+        planned_dose_mg=56,
+    )
+    response = patient_a_client.get(reverse("portal_billing"))
+    assert response.status_code == 200
+    body = response.text
+    assert body.count('data-testid="estimate"') == 1
+    assert "$50.00" in body  # the estimate's patient part and the balance
+
+
+def test_a_patient_cannot_open_another_patients_receipt(patient_b_client, cast, charged_a):
+    payment = billing.payment_record(
+        patient=cast.patient_a, amount=Decimal("5"), method="card", on=timezone.localdate()
+    )
+    assert patient_b_client.get(reverse("portal_receipt", args=[payment.pk])).status_code == 404
