@@ -1,0 +1,64 @@
+"""The board and the session page cost the same number of SQL queries however many patients and readings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import monitoring as m
+from sessions.models import Scale
+from tests import factories as f
+from tests.factories_monitoring import DrugLotFactory, dosed, esketamine_session
+
+pytestmark = pytest.mark.django_db
+
+
+def _observing_patients(n: int, nurse, lot, readings: int = 2):
+    sessions = []
+    base = timezone.now() - dt.timedelta(minutes=60)
+    for _ in range(n):
+        s = esketamine_session(planned_start=timezone.now().replace(second=0, microsecond=0))
+        with time_machine.travel(base, tick=False) as clock:
+            dosed(s, nurse, lot=lot, clock=clock)
+            for i in range(readings):
+                clock.shift(dt.timedelta(minutes=3))
+                m.vitals_record(session=s, by=nurse, systolic=150 + i % 20, diastolic=90, spo2=97, heart_rate=80)
+                m.assessment_record(session=s, by=nurse, scale=Scale.MOAAS, score=5)
+        sessions.append(s)
+    return sessions
+
+
+def _count(client, url) -> int:
+    client.get(url)  # the first request of a login also writes its session row
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_board_query_count_does_not_grow_with_patients(staff_client, cast):
+    lot = DrugLotFactory(quantity=1000)
+    _observing_patients(2, cast.staff, lot)
+    few = _count(staff_client, reverse("monitor_board"))
+    _observing_patients(8, cast.staff, lot)
+    many = _count(staff_client, reverse("monitor_board"))
+    assert many == few
+    assert _count(staff_client, reverse("monitor_board_live")) <= few
+
+
+def test_the_session_page_query_count_does_not_grow_with_readings(staff_client, cast):
+    lot = DrugLotFactory(quantity=1000)
+    small = _observing_patients(1, cast.staff, lot, readings=2)[0]
+    big = _observing_patients(1, cast.staff, lot, readings=15)[0]
+    f.clinic_settings()
+    assert _count(staff_client, reverse("session_detail", args=[big.pk])) == _count(
+        staff_client, reverse("session_detail", args=[small.pk])
+    )
+    assert _count(staff_client, reverse("session_live", args=[big.pk])) == _count(
+        staff_client, reverse("session_live", args=[small.pk])
+    )
