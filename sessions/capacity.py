@@ -26,6 +26,7 @@ class CapacityWarning:
     day: dt.date
     at: dt.datetime
     message: str
+    kind: str = "over"  # "over" (too many patients per nurse) or "prescriber" (none on site)
 
 
 def shifts_by_day(start: dt.date, end: dt.date) -> dict[dt.date, list[StaffShift]]:
@@ -77,8 +78,9 @@ def capacity_warnings(
                     CapacityWarning(
                         day,
                         at,
-                        f"{at.astimezone(tz):%a %d %b %H:%M}: {len(concurrent)} patients in chairs with {who} "
-                        f"(limit {settings.patients_per_nurse} per nurse).",
+                        f"{at.astimezone(tz):%a %d %b %H:%M}: {len(concurrent)} patient{'s' if len(concurrent) != 1 else ''} "
+                        f"in chairs with {who} (limit {settings.patients_per_nurse} per nurse).",
+                        "over",
                     )
                 )
             if visit.is_esketamine and not prescriber and "prescriber" not in seen:
@@ -89,6 +91,7 @@ def capacity_warnings(
                         at,
                         f"{at.astimezone(tz):%a %d %b %H:%M}: esketamine session without a prescriber on site "
                         "(SPRAVATO REMS requires one during administration and monitoring).",
+                        "prescriber",
                     )
                 )
     return warnings
@@ -97,3 +100,18 @@ def capacity_warnings(
 def session_visits(sessions: Iterable) -> list[Visit]:
     """Visits from sessions loaded with ``course__protocol`` selected."""
     return [Visit(s.planned_start, s.planned_end, s.course.protocol.is_esketamine) for s in sessions]
+
+
+def summarise(warnings: list[CapacityWarning], tz) -> list[str]:
+    """One line per kind of problem, listing the days (for a plan preview)."""
+    lines = []
+    for kind, text in (
+        ("prescriber", "No prescriber on site (SPRAVATO REMS requires one) on"),
+        ("over", "More patients than the nurses on site may monitor on"),
+    ):
+        hits = [w for w in warnings if w.kind == kind]
+        if hits:
+            hits.sort(key=lambda w: w.at)
+            days = [w.at.astimezone(tz).strftime("%a %d %b") for w in hits]
+            lines.append(f"{text} {len(days)} day{'s' if len(days) != 1 else ''}: {', '.join(days)}. Check the rota.")
+    return lines

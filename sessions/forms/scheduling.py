@@ -66,7 +66,9 @@ class CourseForm(CrispyMixin, forms.Form):
             )
         )
         self.helper.form_id = "plan-course-form"
-        self.helper.add_input(Submit("preview", "Preview the plan", css_class="btn-outline-primary btn-lg"))
+        preview = Submit("preview", "Preview the plan")
+        preview.field_classes = "btn btn-outline-primary btn-lg"
+        self.helper.add_input(preview)
 
 
 class ReviewForm(CrispyMixin, forms.Form):

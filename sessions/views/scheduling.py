@@ -19,7 +19,7 @@ from clinic.panels import panels_for
 
 from .. import booking
 from ..calendars import board_sessions, calendar_days, unconfirmed_rides, with_series
-from ..capacity import Visit, capacity_warnings, session_visits, shifts_by_day
+from ..capacity import Visit, capacity_warnings, session_visits, shifts_by_day, summarise
 from ..forms.scheduling import (
     CalendarFilterForm,
     CancelForm,
@@ -132,7 +132,7 @@ def _plan_warnings(slots, is_esketamine: bool, settings: ClinicSettings):
     planned_days = {s.start.astimezone(settings.tz).date() for s in slots}
     visits = session_visits(existing) + [Visit(s.start, s.end, is_esketamine) for s in slots]
     warnings = capacity_warnings(visits, shifts_by_day(first, last), settings)
-    return [w for w in warnings if w.day in planned_days]
+    return summarise([w for w in warnings if w.day in planned_days], settings.tz)
 
 
 def _course_context(request: HttpRequest, course: Course) -> dict:
