@@ -89,6 +89,10 @@ def plan(labels: list[str], out_dir: Path) -> list[BenchDB]:
             dev = str(BASE_DIR / "db.sqlite3")
             assert os.path.abspath(name) != os.path.abspath(dev), "the benchmark never uses the development database"
         sd["NAME"] = name
+        # Django keeps psycopg pools per alias, and every benchmark database is "default": a pool would be
+        # shared between them. Each database keeps one persistent connection instead (CONN_MAX_AGE=None).
+        sd.setdefault("OPTIONS", {}).pop("pool", None)
+        sd["CONN_MAX_AGE"] = None
         dbs.append(BenchDB(label=label, vendor=vendor(), name=name, settings_dict=sd))
     return dbs
 

@@ -1,0 +1,156 @@
+"""A clinic morning: nurses recording vitals, admins booking, patients opening the portal.
+
+Run by loadtest/run.sh against gunicorn on 127.0.0.1 only. Every write the server confirms is counted
+here and checked against the database afterwards (loadtest/verify.py): nothing may fail or get lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import random
+import zoneinfo
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+from locust import HttpUser, between, events, task
+
+OUT = Path(os.environ.get("LOADTEST_OUT", Path(__file__).parent / "out"))
+SEED = json.loads((OUT / "seed.json").read_text())
+MAX_REQUESTS = int(os.environ.get("LOADTEST_MAX_REQUESTS", "20000"))
+TZ = zoneinfo.ZoneInfo(SEED["tz"])
+CONFIRMED: Counter = Counter()
+# Each course books one session a week at its own chair and time: no two bookings may collide.
+NEXT_WEEK = {c["id"]: itertools.count() for c in SEED["courses"]}
+
+
+@events.test_start.add_listener
+def _only_loopback(environment, **kwargs):
+    host = urlparse(environment.host or "").hostname
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"The load test only runs against a loopback address, not {host!r}.")
+
+
+@events.request.add_listener
+def _bound(request_type, name, response_time, response_length, exception, context, **kwargs):
+    runner = _bound.runner
+    if runner is not None and runner.stats.total.num_requests >= MAX_REQUESTS:
+        runner.quit()
+
+
+_bound.runner = None
+
+
+@events.init.add_listener
+def _keep_runner(environment, **kwargs):
+    _bound.runner = environment.runner
+
+
+@events.quitting.add_listener
+def _write_counts(environment, **kwargs):
+    (OUT / "confirmed.json").write_text(json.dumps(dict(CONFIRMED), indent=2))
+
+
+class ClinicUser(HttpUser):
+    abstract = True
+    usernames: list[str] = []
+
+    def on_start(self):
+        self.username = random.choice(self.usernames)
+        self.client.headers["Referer"] = f"{self.host}/"
+        self.client.get("/accounts/login/", name="login page")
+        self._plain_cookies()
+        with self.client.post(
+            "/accounts/login/",
+            {"username": self.username, "password": SEED["password"], "csrfmiddlewaretoken": self._csrf()},
+            allow_redirects=False,
+            name="login",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302 or "/accounts/login/" in response.headers.get("Location", ""):
+                response.failure(f"login of {self.username} failed: {response.status_code}")
+        self._plain_cookies()
+
+    def _plain_cookies(self):
+        # Production cookies are Secure; the loopback test speaks plain HTTP, so send them anyway.
+        for cookie in self.client.cookies:
+            cookie.secure = False
+
+    def _csrf(self) -> str:
+        return self.client.cookies.get("csrftoken", "")
+
+    def post_form(self, url: str, data: dict, name: str, ok_location: str | None = None) -> bool:
+        data = {**data, "csrfmiddlewaretoken": self._csrf()}
+        with self.client.post(url, data, allow_redirects=False, name=name, catch_response=True) as response:
+            location = response.headers.get("Location", "")
+            if response.status_code != 302:
+                response.failure(f"{name}: HTTP {response.status_code}")
+                return False
+            if ok_location and ok_location not in location:
+                response.failure(f"{name}: refused (redirected to {location})")
+                return False
+            return True
+
+
+class Nurse(ClinicUser):
+    weight = 5
+    wait_time = between(1, 3)
+    usernames = SEED["nurses"]
+
+    @task(6)
+    def record_vitals(self):
+        pk = random.choice(SEED["observing"])
+        data = {
+            "systolic": random.randint(112, 150),
+            "diastolic": random.randint(70, 92),
+            "heart_rate": random.randint(60, 100),
+            "spo2": random.randint(95, 100),
+            "taken_at": "",
+        }
+        if self.post_form(f"/sessions/{pk}/vitals/", data, "record vitals"):
+            CONFIRMED["vitals"] += 1
+
+    @task(3)
+    def open_record(self):
+        self.client.get(f"/sessions/{random.choice(SEED['observing'])}/", name="session record")
+
+    @task(2)
+    def day_board(self):
+        self.client.get("/today/", name="day board")
+
+
+class Admin(ClinicUser):
+    weight = 2
+    wait_time = between(2, 5)
+    usernames = SEED["admins"]
+
+    @task(3)
+    def book(self):
+        course = random.choice(SEED["courses"])
+        week = next(NEXT_WEEK[course["id"]])
+        day = dt.date.fromisoformat(SEED["first_day"]) + dt.timedelta(weeks=week)
+        start = dt.datetime.combine(day, dt.time.fromisoformat(course["time"]), tzinfo=TZ)
+        data = {"start": start.strftime("%Y-%m-%d %H:%M"), "chair": course["chair"]}
+        if self.post_form(f"/courses/{course['id']}/book/", data, "book a session", ok_location="/bookings/"):
+            CONFIRMED["bookings"] += 1
+
+    @task(2)
+    def week_calendar(self):
+        self.client.get("/calendar/", name="week calendar")
+
+    @task(1)
+    def course_page(self):
+        self.client.get(f"/courses/{random.choice(SEED['courses'])['id']}/", name="course page")
+
+
+class Patient(ClinicUser):
+    weight = 4
+    wait_time = between(2, 6)
+    usernames = SEED["patients"]
+
+    @task
+    def portal(self):
+        self.client.get("/portal/", name="portal")
