@@ -211,13 +211,16 @@ def _payments(ctx: DemoContext, admin) -> None:
     today = ctx.today
     methods = [PaymentMethod.CARD, PaymentMethod.HSA, PaymentMethod.CASH, PaymentMethod.CHECK]
     plan_done = PaymentPlan.objects.exists()
+    plan_patient = _plan_candidate(ctx.patients, today)
     for i, patient in enumerate(ctx.patients):
         if Payment.objects.filter(patient=patient).exists():
             continue
         charges = list(Charge.objects.filter(patient=patient).order_by("service_date", "pk"))
         if not charges:
             continue
-        if not plan_done and billing.patient_balance(patient) >= Decimal("300.00"):
+        if not plan_done and (
+            patient == plan_patient or (plan_patient is None and billing.patient_balance(patient) >= Decimal("300.00"))
+        ):
             _plan_with_overdue_instalment(patient, charges, admin, today)
             plan_done = True
             continue
@@ -240,8 +243,20 @@ def _payments(ctx: DemoContext, admin) -> None:
             )
 
 
+def _plan_candidate(patients, today: dt.date):
+    """The patient with the oldest unpaid charges (at least 40 days old), so a plan can have a missed instalment."""
+    firsts = []
+    for patient in patients:
+        first = Charge.objects.filter(patient=patient).order_by("service_date").first()
+        if first and first.service_date <= today - dt.timedelta(days=40):
+            if billing.patient_balance(patient) >= Decimal("300.00"):
+                firsts.append((first.service_date, patient.pk, patient))
+    return min(firsts)[2] if firsts else None
+
+
 def _plan_with_overdue_instalment(patient, charges, admin, today: dt.date) -> None:
-    start = today - dt.timedelta(days=45)  # so the second monthly instalment is already overdue
+    # Starts the day after the first charge, at least 40 days ago: the second monthly instalment is overdue.
+    start = min(charges[0].service_date + dt.timedelta(days=1), today - dt.timedelta(days=40))
     plan = billing.payment_plan_create(
         patient=patient,
         instalments=4,

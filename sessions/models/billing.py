@@ -130,7 +130,8 @@ class Coverage(models.Model):
         if self.copay is not None:
             return f"copay {self.copay}"
         if self.coinsurance_percent is not None:
-            return f"coinsurance {self.coinsurance_percent.normalize()}%"
+            pct = self.coinsurance_percent
+            return f"coinsurance {pct.quantize(Decimal(1)) if pct == pct.to_integral_value() else pct.normalize()}%"
         return "no cost share"
 
 
