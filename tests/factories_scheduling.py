@@ -23,3 +23,11 @@ def clinic(chairs: int = 2) -> list[Chair]:
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=NY)
+
+
+def ensure_protocols() -> None:
+    """Transactional tests flush the database afterwards, data-migration rows included: put them back."""
+    from sessions.models import Protocol, ProtocolPhase
+    from sessions.protocol_defaults import install_protocols
+
+    install_protocols(Protocol, ProtocolPhase)

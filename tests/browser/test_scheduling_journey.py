@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from sessions.models import Course, RideStatus
 from tests import factories as f
+from tests.factories_scheduling import ensure_protocols
 
 from .conftest import login, shot
 
@@ -19,6 +20,7 @@ def next_monday() -> dt.date:
 
 
 def test_admin_plans_a_trd_course_from_the_calendar_and_patient_confirms_a_ride(page, cast):
+    ensure_protocols()
     f.open_weekdays()
     for i in range(1, 4):
         f.ChairFactory(name=f"Chair {i}")
