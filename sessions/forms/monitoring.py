@@ -44,6 +44,8 @@ class ActionForm(forms.Form):
     layout: Layout | None = None
 
     def __init__(self, *args, action: str = "", **kwargs):
+        # Several of these forms share a page: ids are unique per form (id_vitals_taken_at, …).
+        kwargs.setdefault("auto_id", f"id_{self.__class__.__name__.removesuffix('Form').lower()}_%s")
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_action = action
@@ -202,6 +204,8 @@ class CadssForm(ActionForm):
     taken_at = time_field()
 
     def __init__(self, *args, full: bool = False, **kwargs):
+        if full:
+            kwargs.setdefault("auto_id", "id_cadssfull_%s")
         super().__init__(*args, **kwargs)
         self.full = full
         numbers = range(1, 24) if full else CADSS6_ITEMS
