@@ -5,5 +5,6 @@ from . import (  # noqa: F401  (imported for their registrations)
     billing_panels,  # billing: estimates, charges and authorisation warnings on shared pages
     history,  # registers the treatment audit trail on the patient page
     monitoring_panels,  # monitoring: outcome and BP charts, portal questionnaires, monitoring audit trail
+    scheduling_panels,  # scheduling: courses and appointments on the patient page
     scheduling_receivers,  # scheduling: a completed phase awaits the prescriber's review
 )
