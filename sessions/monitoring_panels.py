@@ -95,6 +95,13 @@ def portal_questionnaire_panel(request, patient) -> dict:
     return {"done_today": done, "all_done": {Instrument.PHQ9, Instrument.GAD7} <= done}
 
 
+@register_panel("booking", order=10, template="sessions/monitoring/_booking_panel.html")
+def booking_live_panel(request, session) -> dict | None:
+    if not request.user.is_clinical or session.status in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):
+        return None
+    return {"session": session}
+
+
 @register_patient_history
 def monitoring_history(patient):
     sessions = TreatmentSession.objects.filter(patient_id=patient.pk).values("pk")

@@ -227,3 +227,14 @@ def test_a_device_receipt_past_use_by_shows_an_alert(staff_client, cast):
     page = staff_client.get(reverse("lot_list")).content.decode()
     assert "passed their use-by date" in page
     f.clinic_settings()
+
+
+def test_the_booking_page_links_to_the_live_session(staff_client, cast):
+    s = esketamine_session()
+    page = staff_client.get(reverse("booking_detail", args=[s.pk])).content.decode()
+    assert reverse("session_detail", args=[s.pk]) in page
+
+
+def test_patients_reach_the_questionnaires_from_the_portal_menu(patient_a_client, cast):
+    page = patient_a_client.get(reverse("portal_home")).content.decode()
+    assert reverse("portal_questionnaires") in page
