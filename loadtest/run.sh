@@ -70,7 +70,7 @@ done
 
 echo "== locust: $USERS users, at most $DURATION and $LOADTEST_MAX_REQUESTS requests"
 set +e
-locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" -u "$USERS" -r "$USERS" \
+locust -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" -u "$USERS" -r "${LOADTEST_SPAWN_RATE:-2}" \
   -t "$DURATION" --stop-timeout 10 --csv "$LOADTEST_OUT/$DB_KIND" --only-summary --loglevel WARNING
 LOCUST_RC=$?
 set -e

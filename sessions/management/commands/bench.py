@@ -35,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of the table.")
         parser.add_argument("--dir", default=str(Path(settings.BASE_DIR) / "bench" / "out"), help="SQLite files.")
         parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+        parser.add_argument("--build-only", action="store_true", help="Build the data sets and stop (with --keep).")
         parser.add_argument("--reuse", action="store_true", help="Reuse databases kept by an earlier --keep run.")
 
     def log(self, msg: str) -> None:
@@ -65,6 +66,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             build = self.build(dbs, opts, meta_file)
+            if opts["build_only"]:
+                self.stdout.write(json.dumps(build.get("sets", {}), indent=2))
+                return
             runner = Runner(dbs, build["scenario"])
             self.log(f"Measuring: {opts['warmup']} warm-up + {opts['rounds']} rounds, variants interleaved…")
             t0 = time.perf_counter()
