@@ -569,6 +569,7 @@ def missed_session_options(session: TreatmentSession, *, limit: int = 3) -> dict
         keep_away_from=others,
         spacing_days=min_days_between(phase, settings),
         limit=limit,
+        one_per_day=True,
     )
     return {"kind": "induction" if phase.kind == PhaseKind.INDUCTION else "fixed", "slots": slots}
 

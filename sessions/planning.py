@@ -363,9 +363,13 @@ def next_free_slots(
     spacing_days: int = 0,
     ignore_session_ids: tuple[int, ...] = (),
     days: int = 42,
+    one_per_day: bool = False,
     diary: ClinicDiary | None = None,
 ) -> list[Slot]:
-    """The first free visits after ``after`` (optionally in one chair, keeping days away from others)."""
+    """The first free visits after ``after`` (optionally in one chair, keeping days away from others).
+
+    Offers are at least an hour apart (or on different days with ``one_per_day``) so they are real choices.
+    """
     now = timezone.now()
     after = max(after, now)
     settings = diary.settings if diary else ClinicSettings.load()
@@ -391,12 +395,16 @@ def next_free_slots(
             continue
         t = opening[0]
         while t + length <= opening[1] and len(found) < limit:
+            hit = False
             if t > after and not diary.patient_clash(patient_id, t, t + length):
                 for c in chairs:
                     if c.is_active and not diary.chair_clash(c.pk, t, t + length):
                         found.append(Slot(len(found) + 1, phase, t, t + length, c, phase.default_dose_mg))
+                        hit = True
                         break
-            t += STEP
+            if hit and one_per_day:
+                break
+            t += dt.timedelta(hours=1) if hit else STEP
         if len(found) >= limit:
             break
     return found

@@ -154,7 +154,9 @@ class CancelForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.add_input(Submit("submit", "Cancel the booking", css_class="btn-outline-danger"))
+        cancel = Submit("submit", "Cancel the booking")
+        cancel.field_classes = "btn btn-outline-danger"
+        self.helper.add_input(cancel)
 
 
 class VersionForm(forms.Form):
