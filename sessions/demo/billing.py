@@ -12,7 +12,7 @@ from decimal import Decimal
 from clinic.demo import DemoContext, register_demo_step
 from clinic.models import ClinicSettings
 
-from .. import billing
+from .. import billing, payment_plans
 from ..authorisations import authorisation_status
 from ..models import (
     Charge,
@@ -257,7 +257,7 @@ def _plan_candidate(patients, today: dt.date):
 def _plan_with_overdue_instalment(patient, charges, admin, today: dt.date) -> None:
     # Starts the day after the first charge, at least 40 days ago: the second monthly instalment is overdue.
     start = min(charges[0].service_date + dt.timedelta(days=1), today - dt.timedelta(days=40))
-    plan = billing.payment_plan_create(
+    plan = payment_plans.payment_plan_create(
         patient=patient,
         instalments=4,
         first_due=start + dt.timedelta(days=7),

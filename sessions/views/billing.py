@@ -20,7 +20,7 @@ from clinic.access import (
 )
 from clinic.models import ClinicSettings
 
-from .. import billing
+from .. import billing, payment_plans
 from ..authorisations import authorisation_status
 from ..billing_reports import REPORTS
 from ..forms.billing import (
@@ -106,13 +106,13 @@ def payer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _account_context(patient, *, today=None) -> dict:
     today = today or timezone.localdate()
     ledger = billing.patient_ledger(patient)
-    plan = billing.active_plan(patient)
+    plan = payment_plans.active_plan(patient)
     return {
         "patient": patient,
         "ledger": ledger,
         "currency": ledger.currency,
         "plan": plan,
-        "instalments": billing.plan_rows(plan, today=today) if plan else [],
+        "instalments": payment_plans.plan_rows(plan, today=today) if plan else [],
         "today": today,
     }
 
@@ -240,7 +240,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            billing.payment_plan_create(patient=patient, by=request.user, **form.cleaned_data)
+            payment_plans.payment_plan_create(patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_error(form, exc)
         else:

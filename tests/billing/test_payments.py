@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sessions import billing
+from sessions import billing, payment_plans
 from sessions.models import Adjustment, AdjustmentDirection, AdjustmentKind, Payment
 from tests.factories_billing import discharged_session
 
@@ -114,7 +114,7 @@ def test_amounts_above_two_decimals_or_zero_are_refused(prices, patient):
 
 def test_a_plan_splits_the_balance_into_instalments_that_add_up(prices, patient):
     charged(patient, 3)
-    plan = billing.payment_plan_create(patient=patient, instalments=7, first_due=timezone.localdate())
+    plan = payment_plans.payment_plan_create(patient=patient, instalments=7, first_due=timezone.localdate())
     amounts = [i.amount for i in plan.instalments.all()]
     assert sum(amounts) == Decimal("900.00")
     assert len(amounts) == 7
@@ -123,7 +123,7 @@ def test_a_plan_splits_the_balance_into_instalments_that_add_up(prices, patient)
 def test_a_plan_cannot_be_for_more_than_the_balance(prices, patient):
     charged(patient, 3)
     with pytest.raises(ValidationError, match="more than the balance"):
-        billing.payment_plan_create(
+        payment_plans.payment_plan_create(
             patient=patient, instalments=3, first_due=timezone.localdate(), total=Decimal("901")
         )
 
@@ -131,10 +131,10 @@ def test_a_plan_cannot_be_for_more_than_the_balance(prices, patient):
 def test_a_missed_instalment_shows_as_overdue(prices, patient):
     with time_machine.travel(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC), tick=False):
         charged(patient, 1)
-        plan = billing.payment_plan_create(patient=patient, instalments=3, first_due=dt.date(2026, 3, 10))
+        plan = payment_plans.payment_plan_create(patient=patient, instalments=3, first_due=dt.date(2026, 3, 10))
     with time_machine.travel(dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC), tick=False):
         pay(patient, "300.00", on=dt.date(2026, 3, 9))
     with time_machine.travel(dt.datetime(2026, 4, 20, 12, tzinfo=dt.UTC), tick=False):
-        rows = billing.plan_rows(plan)
+        rows = payment_plans.plan_rows(plan)
     assert [r.is_paid for r in rows] == [True, False, False]
     assert [r.is_overdue for r in rows] == [False, True, False]
