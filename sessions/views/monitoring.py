@@ -150,7 +150,10 @@ def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
         if session.status == SessionStatus.OBSERVING
         else []
     )
+    predose = monitoring.latest_predose(session) if session.status == SessionStatus.CHECKED_IN else None
     return {
+        "needs_decision": monitoring.predose_above_threshold(predose, cs)
+        and monitoring.decision_for(session, predose) is None,
         "criteria": criteria,
         "gate_open": discharge_services.gate_open(criteria) if criteria else False,
         "s": session,
