@@ -108,7 +108,9 @@ def course_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         except ValidationError as exc:
             apply_errors(form, exc)
-    patient = form.cleaned_data.get("patient") if form.is_bound and hasattr(form, "cleaned_data") else None
+    patient = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
+    if patient is None and str(initial.get("patient", "")).isdigit():
+        patient = Patient.objects.active().filter(pk=initial["patient"]).first()
     context = {
         "form": form,
         "preview": preview,

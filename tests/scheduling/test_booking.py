@@ -313,3 +313,43 @@ def test_staff_confirm_a_ride_from_the_booking_page(cast, chairs):
     assert response.status_code == 302
     session.ride.refresh_from_db()
     assert session.ride.status == RideStatus.CONFIRMED and session.ride.confirmed_by == cast.staff
+
+
+def test_a_reschedule_into_an_inactive_chair_is_refused(cast, chairs):
+    course = plan_trd(cast, chairs)
+    mine = course.sessions.order_by("planned_start").first()
+    chairs[1].is_active = False
+    chairs[1].save()
+    response = _reschedule(client_for(cast.admin), mine, when=at(MONDAY, 11), chair=chairs[1])
+    assert response.status_code == 400
+    assert "inactive" in response.content.decode()
+
+
+def test_a_reschedule_outside_opening_hours_is_refused(cast, chairs):
+    course = plan_trd(cast, chairs)
+    mine = course.sessions.order_by("planned_start").first()
+    response = _reschedule(client_for(cast.admin), mine, when=at(MONDAY, 16), chair=chairs[0])
+    assert response.status_code == 400
+    assert "Outside opening hours" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.version == 1
+
+
+def test_staff_cannot_reschedule_but_can_mark_a_no_show(cast, chairs, frozen):
+    course = plan_trd(cast, chairs)
+    first = course.sessions.order_by("planned_start").first()
+    staff = client_for(cast.staff)
+    assert _reschedule(staff, first, when=at(MONDAY, 11), chair=chairs[1]).status_code == 403
+    frozen.move_to(at(MONDAY, 10))
+    staff = client_for(cast.staff)  # a fresh login: the idle timeout ended the earlier one
+    response = staff.post(f"/bookings/{first.pk}/no-show/", {"version": first.version})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == SessionStatus.NO_SHOW
+    page = staff.get(f"/bookings/{first.pk}/").content.decode()
+    assert "Missed session" in page and "keeps going" in page
+
+
+def test_the_plan_page_prefills_the_patient_from_the_patient_page(cast, chairs):
+    page = client_for(cast.admin).get(f"/courses/new/?patient={cast.patient_a.pk}").content.decode()
+    assert f'<option value="{cast.patient_a.pk}" selected>' in page
