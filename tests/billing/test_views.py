@@ -102,3 +102,45 @@ def test_a_patient_cannot_open_another_patients_receipt(patient_b_client, cast, 
         patient=cast.patient_a, amount=Decimal("5"), method="card", on=timezone.localdate()
     )
     assert patient_b_client.get(reverse("portal_receipt", args=[payment.pk])).status_code == 404
+
+
+def test_a_negative_copay_is_refused_and_no_coverage_is_saved(admin_client_, cast):
+    from sessions.models import Coverage
+    from tests.factories_billing import PayerFactory
+
+    url = reverse("billing_coverage_create", args=[cast.patient_a.pk])
+    data = {
+        "payer": PayerFactory().pk,
+        "member_id": "M1",
+        "copay": "-5",
+        "deductible_remaining": "0",
+        "savings_per_session": "0",
+        "starts_on": "2026-01-01",
+    }
+    response = admin_client_.post(url, data)
+    assert response.status_code == 400
+    assert "Amounts cannot be negative." in response.text
+    assert not Coverage.objects.exists()
+
+
+def test_an_admin_sets_up_a_plan_and_the_account_shows_its_instalments(admin_client_, cast, charged_a):
+    url = reverse("billing_plan_create", args=[cast.patient_a.pk])
+    first = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    response = admin_client_.post(url, {"instalments": "2", "first_due": first})
+    assert response.status_code == 302
+    page = admin_client_.get(reverse("billing_patient", args=[cast.patient_a.pk]))
+    assert page.text.count('data-testid="instalment"') == 2
+
+
+def test_a_refund_beyond_the_credit_shows_a_message(admin_client_, cast, charged_a):
+    url = reverse("billing_refund_create", args=[cast.patient_a.pk])
+    response = admin_client_.post(url, {"amount": "5.00", "method": "card", "on": timezone.localdate().isoformat()})
+    assert response.status_code == 400
+    assert "only the patient&#x27;s credit" in response.text or "only the patient's credit" in response.text
+
+
+def test_the_patient_prints_their_own_statement(patient_a_client, cast, charged_a):
+    response = patient_a_client.get(reverse("portal_statement"))
+    assert response.status_code == 200
+    assert "J0013" in response.text
+    assert "data-print" in response.text
