@@ -75,24 +75,34 @@ class ClinicUser(HttpUser):
         self._plain_cookies()
 
     def _plain_cookies(self):
-        # Production cookies are Secure; the loopback test speaks plain HTTP, so send them anyway.
+        # Production cookies are Secure and come again with every response (the session is touched on
+        # each request); the loopback test speaks plain HTTP, so it clears the flag after each request.
         for cookie in self.client.cookies:
             cookie.secure = False
+
+    def get(self, url: str, name: str) -> None:
+        with self.client.get(url, name=name, allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{name}: HTTP {response.status_code} {response.headers.get('Location', '')}")
+        self._plain_cookies()
 
     def _csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
 
     def post_form(self, url: str, data: dict, name: str, ok_location: str | None = None) -> bool:
         data = {**data, "csrfmiddlewaretoken": self._csrf()}
-        with self.client.post(url, data, allow_redirects=False, name=name, catch_response=True) as response:
-            location = response.headers.get("Location", "")
-            if response.status_code != 302:
-                response.failure(f"{name}: HTTP {response.status_code}")
-                return False
-            if ok_location and ok_location not in location:
-                response.failure(f"{name}: refused (redirected to {location})")
-                return False
-            return True
+        try:
+            with self.client.post(url, data, allow_redirects=False, name=name, catch_response=True) as response:
+                location = response.headers.get("Location", "")
+                if response.status_code != 302:
+                    response.failure(f"{name}: HTTP {response.status_code}")
+                    return False
+                if ok_location and ok_location not in location:
+                    response.failure(f"{name}: refused (redirected to {location})")
+                    return False
+                return True
+        finally:
+            self._plain_cookies()
 
 
 class Nurse(ClinicUser):
@@ -110,16 +120,16 @@ class Nurse(ClinicUser):
             "spo2": random.randint(95, 100),
             "taken_at": "",
         }
-        if self.post_form(f"/sessions/{pk}/vitals/", data, "record vitals"):
+        if self.post_form(f"/sessions/{pk}/vitals/", data, "record vitals", ok_location=f"/sessions/{pk}/"):
             CONFIRMED["vitals"] += 1
 
     @task(3)
     def open_record(self):
-        self.client.get(f"/sessions/{random.choice(SEED['observing'])}/", name="session record")
+        self.get(f"/sessions/{random.choice(SEED['observing'])}/", "session record")
 
     @task(2)
     def day_board(self):
-        self.client.get("/today/", name="day board")
+        self.get("/today/", "day board")
 
 
 class Admin(ClinicUser):
@@ -139,11 +149,11 @@ class Admin(ClinicUser):
 
     @task(2)
     def week_calendar(self):
-        self.client.get("/calendar/", name="week calendar")
+        self.get("/calendar/", "week calendar")
 
     @task(1)
     def course_page(self):
-        self.client.get(f"/courses/{random.choice(SEED['courses'])['id']}/", name="course page")
+        self.get(f"/courses/{random.choice(SEED['courses'])['id']}/", "course page")
 
 
 class Patient(ClinicUser):
@@ -153,4 +163,4 @@ class Patient(ClinicUser):
 
     @task
     def portal(self):
-        self.client.get("/portal/", name="portal")
+        self.get("/portal/", "portal")

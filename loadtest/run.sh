@@ -60,7 +60,7 @@ echo "== $DB_KIND: migrate, collectstatic, seed"
 "$PY" loadtest/seed.py
 
 echo "== gunicorn on 127.0.0.1:$PORT with $WORKERS workers"
-gunicorn clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 30 \
+gunicorn clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" --timeout 60 \
   --log-level warning --error-logfile "$LOADTEST_OUT/${DB_KIND}_gunicorn.log" &
 GUNICORN_PID=$!
 for _ in $(seq 1 50); do
