@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinic.access import admin_required, clinical_required, patient_required, portal_patient
 from clinic.models import Chair, ClinicSettings, Patient
+from clinic.panels import panels_for
 
 from ..calendars import calendar_days, on_site_today, unconfirmed_rides
 from ..models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
@@ -82,5 +83,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "tz": settings.tz,
         "steps": preparation(any(s.course.protocol.is_esketamine for s in upcoming)),
         "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[patient.calendar_token])),
+        "panels": panels_for("portal", request, patient),
     }
     return render(request, "sessions/portal_home.html", context)
