@@ -1,7 +1,9 @@
 """Demo billing: payers, prices, coverage, authorisations, charges, payments and a payment plan.
 
-Runs after scheduling (20) and monitoring (30): it charges the discharged sessions they made,
-through the same service the discharge signal uses. Idempotent. All data synthetic.
+Two steps: the price list, fees and coverage before scheduling (20) and monitoring (30), so the
+sessions they discharge or release are charged as they happen (through the signal receivers);
+then (40) charges for any discharged session still without one, authorisations, payments and
+a plan. Idempotent. All data synthetic.
 """
 
 from __future__ import annotations
@@ -71,28 +73,26 @@ def _coverage_spec(i: int, payers: dict[str, Payer]) -> dict:
     return {"payer": payers["Self-pay"]}
 
 
-@register_demo_step(40, "billing: prices, payers, coverage, authorisations, charges, payments, plan")
-def seed_billing(ctx: DemoContext) -> None:
+@register_demo_step(15, "billing: payers, price list, fees and coverage")
+def seed_billing_setup(ctx: DemoContext) -> None:
+    """Before scheduling (20) and monitoring (30): their cancellations and discharges are charged
+    as they happen, so prices, fees and coverage must already be there."""
     today = ctx.today
     admin = ctx.users.get("admin")
     cs = ClinicSettings.load()
     if not cs.cancellation_fee and not cs.no_show_fee:
         cs.cancellation_fee, cs.no_show_fee = Decimal("75.00"), Decimal("150.00")
         cs.save()
-
-    payers = {}
-    for name, kind in PAYERS:
-        payers[name], _ = Payer.objects.get_or_create(name=name, defaults={"kind": kind})
-    protocols = {p.slug: p for p in Protocol.objects.all()}
+    payers = _payers()
     for slug, dose, amount, days in PRICES:
-        if slug in protocols:
+        protocol = Protocol.objects.filter(slug=slug).first()
+        if protocol is not None:
             Price.objects.get_or_create(
-                protocol=protocols[slug],
+                protocol=protocol,
                 dose_mg=dose,
                 effective_from=today - dt.timedelta(days=days),
                 defaults={"amount": Decimal(amount), "currency": cs.currency, "created_by": admin},
             )
-
     for i, patient in enumerate(ctx.patients):
         if not Coverage.objects.filter(patient=patient).exists():
             spec = _coverage_spec(i, payers)
@@ -104,10 +104,18 @@ def seed_billing(ctx: DemoContext) -> None:
                 **spec,
             )
 
+
+def _payers() -> dict[str, Payer]:
+    return {name: Payer.objects.get_or_create(name=name, defaults={"kind": kind})[0] for name, kind in PAYERS}
+
+
+@register_demo_step(40, "billing: charges, authorisations, payments, plan")
+def seed_billing(ctx: DemoContext) -> None:
+    admin = ctx.users.get("admin")
     if not TreatmentSession.objects.filter(status=SessionStatus.DISCHARGED).exists():
-        _fallback_history(ctx, protocols)
+        _fallback_history(ctx, {p.slug: p for p in Protocol.objects.all()})
     _charge_demo_sessions(admin)
-    _authorisations(ctx, payers)
+    _authorisations(ctx, _payers())
     _payments(ctx, admin)
 
 

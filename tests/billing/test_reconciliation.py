@@ -55,6 +55,7 @@ def test_the_demo_data_reconciles_for_every_patient():
     run_demo("demo-test-password")
     assert Charge.objects.exists()
     assert Payment.objects.exists()
+    assert not Charge.objects.filter(total=0).exists()  # every demo charge found its price
     assert assert_reconciles() >= 12
 
 

@@ -119,4 +119,11 @@ def test_an_authorisation_about_to_run_out_is_shown_on_the_patient_page(page, de
     page.goto(f"/bookings/{charged.session_id}/")
     assert page.locator('[data-testid="billing-panel"] [data-testid="code"]').count() >= 1
     shot(page, "billing-booking-charged")
+
+    page.goto("/manage/prices/")
+    assert page.locator('[data-testid="price-row"]').count() >= 5
+    shot(page, "billing-prices")
+    page.goto(f"/billing/patients/{charged.patient_id}/statement/")
+    page.emulate_media(media="print")
+    shot(page, "billing-statement-print")
     assert not page.console_errors, page.console_errors
