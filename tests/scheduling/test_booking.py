@@ -353,3 +353,21 @@ def test_staff_cannot_reschedule_but_can_mark_a_no_show(cast, chairs, frozen):
 def test_the_plan_page_prefills_the_patient_from_the_patient_page(cast, chairs):
     page = client_for(cast.admin).get(f"/courses/new/?patient={cast.patient_a.pk}").content.decode()
     assert f'<option value="{cast.patient_a.pk}" selected>' in page
+
+
+def test_returning_to_the_previous_schedule_replaces_maintenance_with_weekly_sessions(cast, chairs):
+    course = plan_trd(cast, chairs)
+    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE)
+    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, sessions_to_plan=4)
+    course.refresh_from_db()
+    assert course.current_phase.kind == "maintenance"
+    maintenance = course.current_phase
+    booking.course_review(
+        course=course, by=cast.prescriber, decision=ReviewDecision.RETURN_TO_PREVIOUS, sessions_to_plan=3
+    )
+    course.refresh_from_db()
+    assert course.current_phase.order == 2
+    assert not course.sessions.holding_time().filter(phase=maintenance).exists()
+    assert course.reviews.order_by("-pk").first().decision == ReviewDecision.RETURN_TO_PREVIOUS
+    numbers = list(course.sessions.holding_time().order_by("planned_start").values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
