@@ -1,15 +1,25 @@
-"""Billing panels on shared pages: estimates before a session, the charge after it, balances and
-prior-authorisation warnings (see clinic.panels)."""
+"""Billing on shared pages: panels with estimates before a session, the charge after it, balances and
+prior-authorisation warnings (see clinic.panels); billing rows in the patient's audit trail."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
+from clinic.audit import register_patient_history
 from clinic.panels import register_panel
 
 from . import billing
 from .authorisations import authorisation_status
-from .models import RELEASED_STATUSES, Charge, SessionStatus
+from .models import (
+    RELEASED_STATUSES,
+    Adjustment,
+    Charge,
+    Coverage,
+    Payment,
+    PaymentPlan,
+    PriorAuthorisation,
+    SessionStatus,
+)
 
 T = "sessions/billing/panels/"
 
@@ -71,3 +81,13 @@ def booking_panel(request, session) -> dict:
     if charge is None and session.status not in (*RELEASED_STATUSES, SessionStatus.DEFERRED):
         context["estimate"] = billing.estimate_for_session(session)
     return context
+
+
+@register_patient_history
+def billing_history(patient):
+    yield "Coverage", Coverage.history.filter(patient_id=patient.pk)
+    yield "Prior authorisation", PriorAuthorisation.history.filter(patient_id=patient.pk)
+    yield "Charge", Charge.history.filter(patient_id=patient.pk)
+    yield "Adjustment", Adjustment.history.filter(patient_id=patient.pk)
+    yield "Payment", Payment.history.filter(patient_id=patient.pk)
+    yield "Payment plan", PaymentPlan.history.filter(patient_id=patient.pk)

@@ -144,3 +144,11 @@ def test_the_patient_prints_their_own_statement(patient_a_client, cast, charged_
     assert response.status_code == 200
     assert "J0013" in response.text
     assert "data-print" in response.text
+
+
+def test_billing_entries_appear_in_the_patients_history(staff_client, cast, charged_a):
+    billing.payment_record(patient=cast.patient_a, amount=Decimal("5"), method="card", on=timezone.localdate())
+    response = staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
+    assert "<strong>Charge</strong> created" in response.text
+    assert "<strong>Payment</strong> created" in response.text
+    assert 'data-testid="billing-panel"' in response.text
