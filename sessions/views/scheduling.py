@@ -77,6 +77,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
         initial["preferred_chair"] = request.GET["chair"]
     form = CourseForm(request.POST or None, initial=initial)
     preview = warnings = None
+    suggestions = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,6 +107,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
                 return redirect(course)
         except booking.BookingConflict as exc:
             form.add_error(None, exc)
+            suggestions = exc.suggestions
         except ValidationError as exc:
             apply_errors(form, exc)
     patient = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
@@ -115,6 +117,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "preview": preview,
         "warnings": warnings,
+        "suggestions": suggestions,
         "panels": panels_for("plan_course", request, patient),
     }
     return render(request, "sessions/scheduling/course_create.html", context)
