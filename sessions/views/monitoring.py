@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -104,7 +104,11 @@ def _session(request: HttpRequest, pk: int) -> TreatmentSession:
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    ):
         return target
     return default
 
@@ -489,7 +493,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(e.messages))
         else:
             messages.success(request, "Alert acknowledged.")
-    return redirect(_safe_next(request, default))
+    return HttpResponseRedirect(_safe_next(request, default))
 
 
 # ---- the board ------------------------------------------------------------------------------

@@ -238,3 +238,12 @@ def test_the_booking_page_links_to_the_live_session(staff_client, cast):
 def test_patients_reach_the_questionnaires_from_the_portal_menu(patient_a_client, cast):
     page = patient_a_client.get(reverse("portal_home")).content.decode()
     assert reverse("portal_questionnaires") in page
+
+
+def test_a_bad_next_after_acknowledging_falls_back_to_the_session(prescriber_client, cast):
+    s = dosed(esketamine_session(), cast.staff)
+    m.vitals_record(session=s, by=cast.staff, systolic=130, diastolic=80, spo2=88)
+    alert = Alert.objects.get()
+    for bad in ("-999", "https://evil.example/", "//evil.example/"):
+        r = prescriber_client.post(reverse("alert_acknowledge", args=[alert.pk]), {"action": "ok", "next": bad})
+        assert r.status_code == 302 and r["Location"] == s.get_absolute_url()
