@@ -32,11 +32,17 @@ class TokenForm(forms.Form):
 
 
 class AuditSearchForm(forms.Form):
-    KIND_CHOICES = [("changes", "Changes (audit trail)"), ("reads", "Reads (access log)")]
+    KIND_CHOICES = [("changes", "Changes"), ("reads", "Reads")]
 
-    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False, initial="changes")
-    patient = forms.CharField(required=False, max_length=100, help_text="Name, date of birth, or #id of a patient.")
-    user = forms.CharField(required=False, max_length=150, help_text="Username (or part of it).")
+    kind = forms.ChoiceField(label="Show", choices=KIND_CHOICES, required=False, initial="changes")
+    patient = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Name, date of birth or #id"}),
+    )
+    user = forms.CharField(
+        label="By user", required=False, max_length=150, widget=forms.TextInput(attrs={"placeholder": "Username"})
+    )
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -101,6 +101,11 @@ def confirm_app_device(*, request: HttpRequest, token: str) -> list[str] | None:
     return codes
 
 
+def backing_off(user, *, confirmed: bool = True) -> bool:
+    """True while django-otp refuses codes after recent wrong ones (its delay doubles each time)."""
+    return any(not d.verify_is_allowed()[0] for d in devices_for_user(user, confirmed=confirmed))
+
+
 def turn_off(user) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()

@@ -28,6 +28,12 @@ def _next_url(request: HttpRequest) -> str:
     return ""
 
 
+def _mismatch(user, *, confirmed: bool) -> str:
+    if otp.backing_off(user, confirmed=confirmed):
+        return "That code did not match. After a wrong code, wait a few seconds, then type the newest code."
+    return "That code did not match. Check the time on your phone and type the newest code."
+
+
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -53,7 +59,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Two-factor authentication is on.")
             url = reverse("two_factor_backup_codes")
             return redirect(f"{url}?{urlencode({'next': _next_url(request)})}" if _next_url(request) else url)
-        form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")
+        form.add_error("token", _mismatch(request.user, confirmed=False))
     device = otp.pending_app_device(request.user)
     context = {
         "form": form,
@@ -77,7 +83,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         if result.locked:
             logout(request)
             return render(request, "registration/locked_out.html", status=settings.AXES_HTTP_RESPONSE_CODE)
-        form.add_error("token", "That code did not match.")
+        form.add_error("token", _mismatch(request.user, confirmed=True))
     return render(request, "clinic/security/two_factor_verify.html", {"form": form, "next": _next_url(request)})
 
 
