@@ -210,3 +210,12 @@ def test_renewing_the_feed_revokes_the_old_link(cast, chairs):
 
 def test_an_unknown_feed_token_is_404(db):
     assert client_for(None).get("/calendar/feed/not-a-real-token-at-all-xxxx.ics").status_code == 404
+
+
+def test_no_capacity_warning_when_the_rota_covers_the_day(cast, chairs):
+    f.StaffShiftFactory(date=MONDAY, staff=cast.staff)
+    f.StaffShiftFactory(date=MONDAY, staff=cast.prescriber)
+    for chair in chairs:
+        f.TreatmentSessionFactory(chair=chair, planned_start=at(MONDAY, 9))
+    page = client_for(cast.admin).get(f"/calendar/day/?date={MONDAY}").content.decode()
+    assert "capacity-warning" not in page
