@@ -247,3 +247,33 @@ def test_a_bad_next_after_acknowledging_falls_back_to_the_session(prescriber_cli
     for bad in ("-999", "https://evil.example/", "//evil.example/"):
         r = prescriber_client.post(reverse("alert_acknowledge", args=[alert.pk]), {"action": "ok", "next": bad})
         assert r.status_code == 302 and r["Location"] == s.get_absolute_url()
+
+
+def test_an_iv_infusion_runs_through_the_pages(staff_client, cast):
+    from tests.factories_monitoring import iv_session
+
+    s = checked_in(iv_session(), cast.staff)
+    lot = DrugLotFactory(drug="ketamine", quantity=5000)
+    staff_client.post(reverse("session_start_dosing", args=[s.pk]))
+    page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
+    assert "Start infusion" in page
+    r = staff_client.post(
+        reverse("session_infusion_start", args=[s.pk]), {"lot": lot.pk, "weight_kg": "80", "mg_per_kg": "0.5"}
+    )
+    assert r.status_code == 302
+    staff_client.post(reverse("session_observe", args=[s.pk]))
+    s.refresh_from_db()
+    assert (s.status, s.dose_given_mg) == (SessionStatus.OBSERVING, 40)
+    page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
+    assert "End infusion" in page and "after the infusion ends" in page
+
+
+def test_staff_enter_a_gad7_for_the_session(staff_client, cast):
+    s = checked_in(
+        esketamine_session(patient=cast.patient_a, course=f.CourseFactory(patient=cast.patient_a)), cast.staff
+    )
+    url = reverse("outcome_create", args=[cast.patient_a.pk, "gad7"]) + f"?session={s.pk}"
+    r = staff_client.post(url, {f"q{i}": 2 for i in range(1, 8)})
+    assert r["Location"] == s.get_absolute_url()
+    score = OutcomeScore.objects.get()
+    assert (score.total, score.band, score.session_id, score.source) == (14, "moderate", s.pk, "staff")
