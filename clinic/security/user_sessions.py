@@ -23,6 +23,8 @@ def remember_session(request: HttpRequest, user=None) -> None:
     if session.get(RECORDED_KEY) == key:
         return
     UserSession.objects.get_or_create(session_key=key, defaults={"user_id": user.pk})
+    # Forget this user's records of sessions that have expired or been flushed meanwhile.
+    UserSession.objects.filter(user_id=user.pk).exclude(session_key__in=Session.objects.values("session_key")).delete()
     session[RECORDED_KEY] = key
 
 
@@ -34,9 +36,3 @@ def end_all_sessions(*, user_id: int) -> int:
         UserSession.objects.filter(user_id=user_id).delete()
     return deleted
 
-
-def forget_expired() -> int:
-    """Drop records whose session no longer exists (run with ``clearsessions``)."""
-    live = Session.objects.values("session_key")
-    deleted, _ = UserSession.objects.exclude(session_key__in=live).delete()
-    return deleted

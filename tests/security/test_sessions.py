@@ -115,3 +115,11 @@ def test_session_and_csrf_cookies_are_httponly_and_samesite(cast):
     for cookie in (session_cookie, csrf_cookie):
         assert cookie["httponly"]
         assert cookie["samesite"] in ("Lax", "Strict")
+
+
+def test_records_of_expired_sessions_are_forgotten_at_the_next_login(cast):
+    old = password_login(cast.staff)
+    Session.objects.filter(session_key=old.session.session_key).delete()  # expired and cleared
+    new = password_login(cast.staff)
+    keys = set(UserSession.objects.filter(user=cast.staff).values_list("session_key", flat=True))
+    assert keys == {new.session.session_key}
