@@ -134,6 +134,11 @@ def session_check_in(*, session: TreatmentSession, by: User, checklist: dict, at
         session = lock(session)
         ensure_status(session, SessionStatus.SCHEDULED, SessionStatus.CHECKED_IN, doing="check in")
         patient = session.patient
+        if session.status == SessionStatus.SCHEDULED:
+            tz = ClinicSettings.load().tz
+            day = timezone.localtime(session.planned_start, tz).date()
+            if day != timezone.localtime(at or timezone.now(), tz).date():
+                raise ValidationError(f"This session is booked for {day:%Y-%m-%d}; check in on the day.")
         errors: dict[str, str] = {}
         if not checklist.get("identity_confirmed"):
             errors["identity_confirmed"] = "Confirm the patient's identity before check-in."

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -32,6 +33,7 @@ from ..models import (
     Drug,
     DrugLot,
     Instrument,
+    InvalidTransition,
     OutcomeScore,
     RemsSubmission,
     Ride,
@@ -316,7 +318,8 @@ def _book_today(ctx: DemoContext, cs: ClinicSettings, want: int) -> None:
         if patient.pk in busy_today or not patient.is_rems_enrolled or patient.contraindications():
             continue
         phase = course.current_phase
-        start = now - dt.timedelta(minutes=150 - 25 * made)
+        day_start = dt.datetime.combine(ctx.today, dt.time(0, 5), tzinfo=cs.tz)
+        start = max(now - dt.timedelta(minutes=150 - 25 * made), day_start)
         end = start + phase.chair_duration
         if TreatmentSession.objects.overlapping(start, end).filter(patient=course.patient).exists():
             continue
@@ -467,10 +470,13 @@ def seed_monitoring(ctx: DemoContext) -> None:
         today = _today_sessions(cs)
     esk = [s for s in today if s.is_esketamine and s.patient.is_rems_enrolled and not s.patient.contraindications()]
     iv = [s for s in today if s.course.protocol.is_infusion]
-    for s, state in zip(esk, ESKETAMINE_STATES, strict=False):
-        _advance(s, ctx, lots_, nurse, prescriber, state)
-    if iv:
-        _advance(iv[0], ctx, lots_, nurse, prescriber, "infusion")
+    plan = list(zip(esk, ESKETAMINE_STATES, strict=False)) + ([(iv[0], "infusion")] if iv else [])
+    for s, state in plan:
+        try:
+            with transaction.atomic():
+                _advance(s, ctx, lots_, nurse, prescriber, state)
+        except (ValidationError, InvalidTransition):
+            continue  # e.g. seeded just after midnight: leave that session scheduled
     # A patient answered the PHQ-9 in the portal this morning with item 9 above 0: staff are alerted.
     if ctx.patients and ctx.patients[0].user:
         outcome_record(

@@ -453,3 +453,9 @@ def test_a_signed_record_takes_no_more_readings_but_takes_amendments(nurse, cloc
 
 def test_timezone_is_aware():
     assert timezone.is_aware(T0)
+
+
+def test_a_session_is_checked_in_only_on_its_day(nurse, clock):
+    s = esketamine_session(planned_start=T0 + dt.timedelta(days=3), planned_end=T0 + dt.timedelta(days=3, hours=3))
+    with pytest.raises(ValidationError, match="check in on the day"):
+        m.session_check_in(session=s, by=nurse, checklist=dict(CHECKLIST))
