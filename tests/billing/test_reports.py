@@ -115,3 +115,35 @@ def test_the_statement_runs_a_bounded_number_of_queries(staff_client, prices, dj
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = staff_client.get(url)
     assert response.content.decode().count('data-testid="charge-row"') == 33
+
+
+@pytest.mark.parametrize("who", ["staff", "patient"])
+def test_the_account_pages_run_a_bounded_number_of_queries(cast, prices, who, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import client_for
+
+    patient = cast.patient_a
+    CoverageFactory(patient=patient, copay=Decimal("40.00"))
+    base = timezone.now().replace(minute=0, second=0, microsecond=0)
+
+    def add(k, offset):
+        for i in range(k):
+            billing.charge_session(
+                session=discharged_session(patient=patient, when=base - dt.timedelta(days=offset + i * 3), given=56)
+            )
+            f.TreatmentSessionFactory(
+                course=f.CourseFactory(patient=patient), planned_start=base + dt.timedelta(days=offset + i * 3)
+            )
+            billing.payment_record(patient=patient, amount=Decimal("10"), method="cash", on=timezone.localdate())
+
+    add(2, 2)
+    client = client_for(cast.staff if who == "staff" else patient.user)
+    url = reverse("billing_patient", args=[patient.pk]) if who == "staff" else reverse("portal_billing")
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    add(20, 200)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
