@@ -53,7 +53,7 @@
             { label: "Discharge", data: bp.discharge, backgroundColor: "#0d6efd" }
           ]
         },
-        options: { responsive: true, animation: false, scales: { y: { suggestedMin: 90, title: { display: true, text: "systolic mmHg" } } },
+        options: { responsive: true, animation: false, scales: { y: { beginAtZero: false, suggestedMin: 80, suggestedMax: 180, title: { display: true, text: "systolic mmHg" } } },
                    plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { afterLabel: function (ctx) {
                      var d = bp.diastolic[ctx.datasetIndex] && bp.diastolic[ctx.datasetIndex][ctx.dataIndex];
                      return d ? "diastolic " + d : "";
