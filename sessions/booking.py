@@ -66,6 +66,7 @@ def _conflict(
     phase: ProtocolPhase,
     patient: Patient | None,
     exclude_pk: int | None = None,
+    course: Course | None = None,
 ) -> BookingConflict | None:
     qs = (
         TreatmentSession.objects.overlapping(start, end)
@@ -80,8 +81,20 @@ def _conflict(
     tz = ClinicSettings.load().tz
     who = "The patient already has" if clash.patient_id == patient_id else f"{clash.chair.name} is taken by"
     ignore = (exclude_pk,) if exclude_pk else ()
+    keep_away_from, spacing_days = [], 0
+    if course is not None:
+        # Offer only slots the course's spacing allows, so a suggestion can actually be taken.
+        others = course.sessions.holding_time().exclude(pk=exclude_pk).values_list("planned_start", flat=True)
+        keep_away_from = [other.astimezone(tz).date() for other in others]
+        spacing_days = min_days_between(phase, ClinicSettings.load())
     suggestions = next_free_slots(
-        phase=phase, after=start - dt.timedelta(minutes=1), patient=patient, limit=3, ignore_session_ids=ignore
+        phase=phase,
+        after=start - dt.timedelta(minutes=1),
+        patient=patient,
+        limit=3,
+        ignore_session_ids=ignore,
+        keep_away_from=keep_away_from,
+        spacing_days=spacing_days,
     )
     return BookingConflict(f"{who} {describe(clash, tz)}.", conflict=clash, suggestions=suggestions)
 
@@ -398,7 +411,13 @@ def _locked(session: TreatmentSession, version: int | None) -> TreatmentSession:
 
 
 def _check_slot(
-    *, phase: ProtocolPhase, patient: Patient, start: dt.datetime, chair: Chair, exclude_pk: int | None = None
+    *,
+    phase: ProtocolPhase,
+    patient: Patient,
+    start: dt.datetime,
+    chair: Chair,
+    exclude_pk: int | None = None,
+    course: Course | None = None,
 ) -> dt.datetime:
     """Validate a single visit; returns its end."""
     settings = ClinicSettings.load()
@@ -428,6 +447,7 @@ def _check_slot(
         phase=phase,
         patient=patient,
         exclude_pk=exclude_pk,
+        course=course,
     )
     if conflict:
         raise conflict
@@ -461,7 +481,7 @@ def session_book(
     if course.status in (CourseStatus.PAUSED, CourseStatus.ENDED):
         raise ValidationError(f"The course is {course.get_status_display().lower()}; resume it first.")
     phase = phase or course.current_phase
-    end = _check_slot(phase=phase, patient=course.patient, start=start, chair=chair)
+    end = _check_slot(phase=phase, patient=course.patient, start=start, chair=chair, course=course)
     _check_spacing(None, course=course, phase=phase, start=start)
     slot = Slot(0, phase, start, end, chair, phase.default_dose_mg)
     (session,) = _insert([slot], course=course, by=by, reason="Booked")
@@ -477,7 +497,14 @@ def session_reschedule(
     session = _locked(session, version)
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError(f"A session that is {session.get_status_display().lower()} cannot be moved.")
-    end = _check_slot(phase=session.phase, patient=session.patient, start=start, chair=chair, exclude_pk=session.pk)
+    end = _check_slot(
+        phase=session.phase,
+        patient=session.patient,
+        start=start,
+        chair=chair,
+        exclude_pk=session.pk,
+        course=session.course,
+    )
     _check_spacing(session, course=session.course, phase=session.phase, start=start)
     old = session.planned_start
     session.planned_start, session.planned_end, session.chair = start, end, chair
@@ -498,6 +525,7 @@ def session_reschedule(
             phase=session.phase,
             patient=session.patient,
             exclude_pk=session.pk,
+            course=session.course,
         )
         raise conflict or BookingConflict("Another booking was saved for this time.") from None
     renumber(session.course)
