@@ -34,7 +34,7 @@ from ..forms.billing import (
     RefundForm,
     apply_service_error,
 )
-from ..models import RELEASED_STATUSES, Charge, Coverage, Payer, Payment, Price
+from ..models import RELEASED_STATUSES, Charge, Coverage, Payer, Payment, Price, PriorAuthorisation
 
 FORM_TEMPLATE = "sessions/billing/form.html"
 
@@ -149,6 +149,41 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
         title=f"Coverage for {patient}",
         back=reverse("billing_patient", args=[patient.pk]),
         intro="The latest coverage started on or before a session's day is the one used for it.",
+    )
+
+
+@admin_required
+def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    coverage = get_object_or_404(Coverage.objects.select_related("patient", "payer"), pk=pk)
+    note_patient_access(request, coverage.patient)
+    form = CoverageForm(request.POST or None, instance=coverage)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Coverage saved: {coverage}.")
+        return redirect("billing_patient", pk=coverage.patient_id)
+    return _form_page(
+        request,
+        form,
+        title=f"Coverage for {coverage.patient}",
+        back=reverse("billing_patient", args=[coverage.patient_id]),
+        intro="Changes apply to estimates and to charges made from now on; charges already made keep their split.",
+    )
+
+
+@admin_required
+def authorisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    auth = get_object_or_404(PriorAuthorisation.objects.select_related("patient"), pk=pk)
+    note_patient_access(request, auth.patient)
+    form = AuthorisationForm(request.POST or None, instance=auth)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Prior authorisation {auth.number} saved.")
+        return redirect("billing_patient", pk=auth.patient_id)
+    return _form_page(
+        request,
+        form,
+        title=f"Prior authorisation {auth.number}",
+        back=reverse("billing_patient", args=[auth.patient_id]),
     )
 
 

@@ -6,11 +6,18 @@ from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, Case
 
 
 def build(world) -> None:
-    from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session, standard_prices
+    from tests.factories_billing import (
+        AuthorisationFactory,
+        CoverageFactory,
+        PayerFactory,
+        discharged_session,
+        standard_prices,
+    )
 
     standard_prices()
     world.payer = PayerFactory(name="Acme Health")
-    CoverageFactory(patient=world.patient_a, payer=world.payer)
+    world.coverage = CoverageFactory(patient=world.patient_a, payer=world.payer)
+    world.authorisation = AuthorisationFactory(patient=world.patient_a, payer=world.payer)
     session = discharged_session(patient=world.patient_a, given=Decimal("56"))
     world.charge = billing.charge_session(session=session)
     world.payment = billing.payment_record(
@@ -29,6 +36,8 @@ TABLE = {
     "billing_patient": Case(CLINICAL, _a),
     "billing_coverage_create": Case(ADMIN, _a),
     "billing_authorisation_create": Case(ADMIN, _a),
+    "billing_coverage_edit": Case(ADMIN, lambda w: {"pk": w.coverage.pk}),
+    "billing_authorisation_edit": Case(ADMIN, lambda w: {"pk": w.authorisation.pk}),
     "billing_payment_create": Case(CLINICAL, _a),
     "billing_refund_create": Case(ADMIN, _a),
     "billing_plan_create": Case(ADMIN, _a),

@@ -153,3 +153,23 @@ def test_billing_entries_appear_in_the_patients_history(staff_client, cast, char
     assert re.search(r"<strong>Charge #\d+</strong> created", response.text)
     assert re.search(r"<strong>Payment #\d+</strong> created", response.text)
     assert 'data-testid="billing-panel"' in response.text
+
+
+def test_an_admin_ends_a_coverage_and_later_estimates_are_self_pay(admin_client_, cast, prices):
+    coverage = CoverageFactory(patient=cast.patient_a, copay=Decimal("50.00"))
+    url = reverse("billing_coverage_edit", args=[coverage.pk])
+    end = timezone.localdate() + dt.timedelta(days=1)
+    data = {
+        "payer": coverage.payer_id,
+        "member_id": coverage.member_id,
+        "copay": "50.00",
+        "deductible_remaining": "0",
+        "savings_per_session": "0",
+        "starts_on": coverage.starts_on.isoformat(),
+        "ends_on": end.isoformat(),
+    }
+    assert admin_client_.post(url, data).status_code == 302
+    session = f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a), planned_start=timezone.now() + dt.timedelta(days=5)
+    )
+    assert billing.estimate_for_session(session).patient_part == Decimal("900.00")
