@@ -247,7 +247,7 @@ class Charge(models.Model):
         return f"{self.get_kind_display()} {self.service_date:%Y-%m-%d}: {self.total} {self.currency}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.pop("_allow_update", False):
+        if self.pk is not None:
             raise ImmutableError("A charge is never edited; record an adjustment with a reason instead.")
         super().save(*args, **kwargs)
 
