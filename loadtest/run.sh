@@ -17,7 +17,7 @@ PORT=${LOADTEST_PORT:-8765}
 WORKERS=${LOADTEST_WORKERS:-3}
 export LOADTEST_OUT="$PWD/loadtest/out"
 mkdir -p "$LOADTEST_OUT"
-rm -f "$LOADTEST_OUT"/seed.json "$LOADTEST_OUT"/confirmed.json
+rm -f "$LOADTEST_OUT"/seed.json "$LOADTEST_OUT"/confirmed.json "$LOADTEST_OUT"/logins.json
 PY=.venv/bin/python
 export PATH="$PWD/.venv/bin:$PATH"
 

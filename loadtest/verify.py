@@ -42,8 +42,10 @@ def main(label: str) -> int:
     total = stats["Aggregated"]
     vitals = VitalsReading.objects.filter(session_id__in=seed["observing"]).count()
     bookings = TreatmentSession.objects.filter(created_by__username__startswith="loadadmin").count()
+    logins_file = OUT / "logins.json"
     report = {
         "database": label,
+        "logins": json.loads(logins_file.read_text()) if logins_file.exists() else None,
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
         "throughput_rps": round(float(total["Requests/s"]), 1),
