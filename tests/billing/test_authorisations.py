@@ -64,3 +64,17 @@ def test_the_plan_course_panel_shows_the_warning_to_an_admin(rf, patient, cast):
     request.user = cast.admin
     [panel] = [p for p in panels_for("plan_course", request, patient) if "billing" in p["template"]]
     assert panel["context"]["authorisations"][0].beyond_count
+
+
+def test_a_calendar_can_flag_each_session_beyond_its_authorisation(patient, django_assert_max_num_queries):
+    from sessions.authorisations import sessions_beyond_authorisation
+
+    AuthorisationFactory(patient=patient, sessions_authorised=1, ends_on=timezone.localdate() + dt.timedelta(days=10))
+    inside, over, late = plan_sessions(patient, [2, 5, 12])
+    other = f.PatientFactory()
+    f.clinic_settings()  # the settings row exists in a running clinic
+    with django_assert_max_num_queries(3):
+        flags = sessions_beyond_authorisation(patient_ids=[patient.pk, other.pk])
+    assert inside.pk not in flags
+    assert "Beyond the 1 sessions" in flags[over.pk]
+    assert "After authorisation" in flags[late.pk]
