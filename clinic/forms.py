@@ -210,6 +210,13 @@ class ChairForm(CrispyMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = self._helper()
 
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        others = Chair.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError("A chair or room with this name already exists.")
+        return name
+
 
 SETTINGS_GROUPS = {
     "Clinic": ["name", "address", "phone", "email", "time_zone", "rems_setting_id", "currency"],
