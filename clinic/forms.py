@@ -6,7 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 
-from .models import THRESHOLD_SOURCES, Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User
+from .models import THRESHOLD_SOURCES, Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
 
 
 class CrispyMixin:
@@ -268,18 +268,11 @@ class ClinicSettingsForm(CrispyMixin, forms.ModelForm):
         self.helper = self._helper(Layout(*[Fieldset(title, *fields) for title, fields in SETTINGS_GROUPS.items()]))
 
 
-class OpeningHoursForm(forms.ModelForm):
+class OpeningHoursForm(forms.Form):
+    weekday = forms.TypedChoiceField(choices=Weekday.choices, coerce=int, widget=forms.HiddenInput())
+    opens = forms.TimeField(required=False, widget=TimeInput())
+    closes = forms.TimeField(required=False, widget=TimeInput())
     closed = forms.BooleanField(required=False, label="Closed")
-
-    class Meta:
-        model = OpeningHours
-        fields = ["weekday", "opens", "closes"]
-        widgets = {"weekday": forms.HiddenInput(), "opens": TimeInput(), "closes": TimeInput()}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["opens"].required = False
-        self.fields["closes"].required = False
 
     def clean(self):
         data = super().clean()
@@ -290,6 +283,27 @@ class OpeningHoursForm(forms.ModelForm):
             if opens >= closes:
                 raise forms.ValidationError("Opening time must be before closing time.")
         return data
+
+
+class BaseOpeningHoursFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        days = sorted(form.cleaned_data["weekday"] for form in self.forms)
+        if days != list(Weekday.values):
+            raise forms.ValidationError("Give each weekday exactly once.")
+
+
+OpeningHoursFormSet = forms.formset_factory(
+    OpeningHoursForm,
+    formset=BaseOpeningHoursFormSet,
+    extra=0,
+    min_num=7,
+    max_num=7,
+    validate_max=True,
+    absolute_max=7,  # "each weekday exactly once" is checked in clean(): unchanged rows count as empty for validate_min
+)
 
 
 class StaffShiftForm(CrispyMixin, forms.ModelForm):
