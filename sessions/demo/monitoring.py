@@ -18,6 +18,7 @@ from simple_history.utils import bulk_create_with_history
 
 from clinic.demo import DemoContext, register_demo_step
 from clinic.models import ClinicSettings
+from sessions.booking import renumber
 
 from .. import discharge, lots, monitoring
 from ..datasafety import MAINTENANCE_GUC
@@ -338,6 +339,7 @@ def _book_today(ctx: DemoContext, cs: ClinicSettings, want: int) -> None:
                 planned_dose_mg=phase.default_dose_mg or 56,
             )
             Ride.objects.get_or_create(session=s)
+            renumber(course)  # keep "Session N of M" in date order
             busy_today.add(patient.pk)
             made += 1
             break
