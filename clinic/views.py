@@ -253,6 +253,9 @@ def rota(request: HttpRequest) -> HttpResponse:
         start = dt.date.fromisoformat(request.GET.get("start", "")) if request.GET.get("start") else start
     except ValueError:
         messages.error(request, "That is not a date; showing this week.")
+    if abs(start - timezone.localdate()) > dt.timedelta(days=366 * 20):
+        messages.error(request, "That date is too far away; showing this week.")
+        start = timezone.localdate()
     start = start - dt.timedelta(days=start.weekday())
     days = [start + dt.timedelta(days=i) for i in range(7)]
     shifts = StaffShift.objects.filter(date__range=(days[0], days[-1])).select_related("staff")

@@ -250,3 +250,10 @@ class FreeSlotForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.layout = Layout(Row(Column("protocol"), Column("chair"), Column("after")))
         self.helper.add_input(Submit("find", "Find next free slot", css_class="btn-primary"))
+
+    def clean_after(self):
+        value = self.cleaned_data.get("after")
+        today = timezone.localdate(timezone=ClinicSettings.load().tz)
+        if value and value > today + dt.timedelta(days=366 * 2):
+            raise ValidationError("Choose a day within the next two years.")
+        return value

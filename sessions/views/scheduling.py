@@ -42,11 +42,16 @@ def _settings() -> ClinicSettings:
     return ClinicSettings.load()
 
 
+# Calendars page a few years either way; far-off dates (year 1 or 9999) would overflow the date arithmetic.
+CALENDAR_REACH = dt.timedelta(days=366 * 20)
+
+
 def _parse_date(value: str | None, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(value) if value else default
+        parsed = dt.date.fromisoformat(value) if value else default
     except ValueError:
         return default
+    return parsed if abs(parsed - default) <= CALENDAR_REACH else default
 
 
 # ---- Courses ------------------------------------------------------------------------------

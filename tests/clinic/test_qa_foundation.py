@@ -22,3 +22,10 @@ def test_a_chair_keeps_its_own_name_when_edited(cast):
     assert response.status_code == 302
     chair.refresh_from_db()
     assert (chair.location, chair.is_active) == ("Bay 2", False)
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01"])
+def test_the_rota_given_a_far_off_week_shows_this_week_with_a_message(cast, start):
+    response = client_for(cast.admin).get(f"/manage/rota/?start={start}")
+    assert response.status_code == 200
+    assert "too far away" in response.content.decode()
