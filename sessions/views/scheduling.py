@@ -18,6 +18,7 @@ from clinic.models import Chair, ClinicSettings, Patient
 from clinic.panels import panels_for
 
 from .. import booking
+from ..authorisations import sessions_beyond_authorisation
 from ..calendars import board_sessions, calendar_days, unconfirmed_rides, with_series
 from ..capacity import Visit, capacity_warnings, session_visits, shifts_by_day, summarise
 from ..forms.scheduling import (
@@ -391,6 +392,14 @@ def _filters(request: HttpRequest) -> tuple[CalendarFilterForm, object]:
     return form, form.apply(TreatmentSession.objects.all())
 
 
+def _flag_authorisations(days) -> None:
+    """Mark each shown session that runs beyond its patient's prior authorisation (three queries)."""
+    shown = [s for d in days for cd in d.chairs for s in cd.sessions]
+    flags = sessions_beyond_authorisation(patient_ids={s.patient_id for s in shown}) if shown else {}
+    for session in shown:
+        session.auth_warning = flags.get(session.pk, "")
+
+
 @admin_required
 def calendar_week(request: HttpRequest) -> HttpResponse:
     settings = _settings()
@@ -399,6 +408,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     start -= dt.timedelta(days=start.weekday())
     form, qs = _filters(request)
     days = [d for d in calendar_days(start, 7, sessions_qs=qs, settings=settings) if d.is_open or d.count]
+    _flag_authorisations(days)
     query = request.GET.copy()
     query.pop("start", None)
     context = {
@@ -422,6 +432,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     day = _parse_date(request.GET.get("date"), today)
     form, qs = _filters(request)
     (cal,) = calendar_days(day, 1, sessions_qs=qs, settings=settings)
+    _flag_authorisations([cal])
     query = request.GET.copy()
     query.pop("date", None)
     context = {
