@@ -22,6 +22,7 @@ class TokenForm(forms.Form):
     def __init__(self, *args, submit: str = "Verify", **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
+        self.helper.form_tag = False  # the template's own <form> carries the csrf token and "next"
         self.helper.add_input(Submit("submit", submit, css_class="btn-lg w-100"))
 
     def clean_token(self) -> str:
