@@ -182,6 +182,17 @@ def course_create(
     preferred_chair: Chair | None = None,
 ) -> Course:
     """Create a course and book its first phase as concrete sessions."""
+    open_course = (
+        Course.objects.filter(patient=patient).exclude(status=CourseStatus.ENDED).select_related("protocol").first()
+    )
+    if open_course is not None:
+        raise ValidationError(
+            {
+                "patient": f"{patient.full_name} already has a course that is "
+                f"{open_course.get_status_display().lower()} ({open_course.protocol.name}, from "
+                f"{open_course.start_date:%d %b %Y}); end it before planning another."
+            }
+        )
     if not protocol.is_active:
         raise ValidationError({"protocol": "This protocol is inactive."})
     if not prescriber.is_prescriber or not prescriber.is_active:

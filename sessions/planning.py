@@ -268,6 +268,10 @@ def check_weekdays(diary: ClinicDiary, phase: ProtocolPhase, weekdays: list[int]
             )
 
 
+# How far ahead a series may start (far-off dates would also overflow the date arithmetic).
+PLANNING_REACH = dt.timedelta(days=366 * 2)
+
+
 def plan_phase(
     *,
     phase: ProtocolPhase,
@@ -289,6 +293,8 @@ def plan_phase(
     settings = diary.settings if diary else ClinicSettings.load()
     if start_date < now.astimezone(settings.tz).date():
         raise ValidationError({"start_date": "The start date is in the past; choose today or a later day."})
+    if start_date > now.astimezone(settings.tz).date() + PLANNING_REACH:
+        raise ValidationError({"start_date": "Plans start within the next two years; choose an earlier day."})
     if preferred_chair is not None and not preferred_chair.is_active:
         raise ValidationError({"preferred_chair": f"{preferred_chair.name} is inactive; choose an active chair."})
     check_patient_may_book(patient, phase)

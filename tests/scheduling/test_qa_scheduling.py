@@ -3,8 +3,10 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from sessions import booking
+from sessions.models import Course
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at
@@ -60,3 +62,35 @@ def test_the_free_slot_search_refuses_a_day_years_ahead_beside_the_field(cast, c
     response = client_for(cast.admin).get(f"/calendar/free/?protocol={protocol.pk}&after=9999-12-31")
     assert response.status_code == 200
     assert "within the next two years" in response.content.decode()
+
+
+def test_a_second_course_for_a_patient_with_an_open_course_is_refused(cast, chairs):
+    first = plan_trd(cast)
+    with pytest.raises(ValidationError) as exc:
+        plan_trd(cast, protocol=f.protocol("esketamine-mdsi"), start_date=MONDAY + dt.timedelta(days=1))
+    assert "already has a course" in str(exc.value.message_dict["patient"])
+    assert Course.objects.get() == first
+
+
+def test_a_new_course_may_follow_an_ended_one(cast, chairs):
+    first = plan_trd(cast)
+    booking.course_end(course=first, by=cast.admin, reason="Switching protocol")
+    second = plan_trd(cast, protocol=f.protocol("esketamine-mdsi"))
+    assert second.sessions.count() == 8
+
+
+def test_the_plan_page_refuses_a_start_years_ahead_beside_the_field(cast, chairs):
+    response = client_for(cast.admin).post(
+        "/courses/new/",
+        {
+            "patient": cast.patient_a.pk,
+            "protocol": f.protocol("esketamine-trd").pk,
+            "prescriber": cast.prescriber.pk,
+            "start_date": "9999-12-31",
+            "weekdays": ["0", "3"],
+            "time": "09:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "within the next two years" in response.content.decode()
+    assert not Course.objects.exists()
