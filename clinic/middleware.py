@@ -129,17 +129,22 @@ class PatientReadLogMiddleware:
             and 200 <= response.status_code < 300
             and not request.__dict__.get("_noted_patients")
         ):
-            candidates = set(seen) if len(seen) == 1 else set()
+            from .access import note_patient_access
+
+            if len(seen) == 1:  # loaded from the database, so the patient exists
+                note_patient_access(request, next(iter(seen)))
             kwargs = request.__dict__.get("_read_log_kwargs") or {}
+            named = set()
             for key in read_log.PATIENT_KWARGS:
                 value = kwargs.get(key)
                 if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-                    candidates.add(int(value))
-            if candidates:
-                from .access import note_patient_access
+                    named.add(int(value))
+            for patient_id in named & seen:
+                note_patient_access(request, patient_id)
+            if named - seen:
                 from .models import Patient
 
-                for patient_id in Patient.objects.filter(pk__in=candidates).values_list("pk", flat=True):
+                for patient_id in Patient.objects.filter(pk__in=named - seen).values_list("pk", flat=True):
                     note_patient_access(request, patient_id)
         return response
 

@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_init, post_save
 from django.dispatch import receiver
+from django_otp import user_has_device
 
-from . import read_log
+from . import otp, read_log
 from .user_sessions import end_all_sessions, remember_session
 
 
@@ -16,6 +17,9 @@ def _remember_session(sender, request, user, **kwargs) -> None:
     # Django has already rotated the session key; remember the new one for this user.
     if request is not None:
         remember_session(request, user)
+        if hasattr(request, "session"):
+            # Known from the start, so pages never pay for the device lookup.
+            request.session[otp.HAS_DEVICE] = user_has_device(user, confirmed=True)
 
 
 @receiver(user_logged_out, dispatch_uid="security_end_sessions_at_logout")
