@@ -418,6 +418,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         "next": start + dt.timedelta(days=7),
         "today": today,
         "filter_form": form,
+        "extra_hidden": [("start", start.isoformat())],  # filtering stays on the week shown
         "query": query.urlencode(),
         "free_form": FreeSlotForm(),
         "tz": settings.tz,
@@ -442,6 +443,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "next": day + dt.timedelta(days=1),
         "today": today,
         "filter_form": form,
+        "extra_hidden": [("date", day.isoformat())],  # filtering stays on the day shown
         "query": query.urlencode(),
         "free_form": FreeSlotForm(),
         "tz": settings.tz,

@@ -94,3 +94,13 @@ def test_the_plan_page_refuses_a_start_years_ahead_beside_the_field(cast, chairs
     assert response.status_code == 200
     assert "within the next two years" in response.content.decode()
     assert not Course.objects.exists()
+
+
+def test_filtering_the_week_calendar_stays_on_the_week_shown(cast, chairs):
+    page = client_for(cast.admin).get("/calendar/?start=2030-01-14").content.decode()
+    assert '<input type="hidden" name="start" value="2030-01-14">' in page
+
+
+def test_filtering_the_day_calendar_stays_on_the_day_shown(cast, chairs):
+    page = client_for(cast.admin).get("/calendar/day/?date=2030-01-15").content.decode()
+    assert '<input type="hidden" name="date" value="2030-01-15">' in page
