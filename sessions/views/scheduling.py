@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, clinical_required, note_patient_access, prescriber_required
-from clinic.models import Chair, ClinicSettings, Patient
+from clinic.models import Chair, ClinicSettings, OpeningHours, Patient
 from clinic.panels import panels_for
 
 from .. import booking
@@ -81,6 +81,9 @@ def course_create(request: HttpRequest) -> HttpResponse:
             initial[key] = request.GET[key]
     if request.GET.get("chair"):
         initial["preferred_chair"] = request.GET["chair"]
+    if request.GET.get("start_date"):  # from a free slot on the calendar: start on that slot's weekday
+        today = timezone.localdate(timezone=settings.tz)
+        initial["weekdays"] = _weekdays_from(_parse_date(request.GET["start_date"], today))
     form = CourseForm(request.POST or None, initial=initial)
     preview = warnings = None
     suggestions = []
@@ -127,6 +130,17 @@ def course_create(request: HttpRequest) -> HttpResponse:
         "panels": panels_for("plan_course", request, patient),
     }
     return render(request, "sessions/scheduling/course_create.html", context)
+
+
+def _weekdays_from(day: dt.date) -> list[int]:
+    """The day's weekday and an open partner day 3–4 (else 2) days away, for a twice-weekly plan from that day."""
+    open_days = set(OpeningHours.objects.values_list("weekday", flat=True))
+    first = day.weekday()
+    for step in (3, 4, -3, -4, 2, -2):
+        partner = (first + step) % 7
+        if partner in open_days:
+            return sorted([first, partner])
+    return [first]
 
 
 def _plan_warnings(slots, is_esketamine: bool, settings: ClinicSettings):

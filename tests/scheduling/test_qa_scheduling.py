@@ -1,6 +1,7 @@
 """Regressions found while walking the scheduling pages as an admin, nurse and patient."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -104,3 +105,20 @@ def test_filtering_the_week_calendar_stays_on_the_week_shown(cast, chairs):
 def test_filtering_the_day_calendar_stays_on_the_day_shown(cast, chairs):
     page = client_for(cast.admin).get("/calendar/day/?date=2030-01-15").content.decode()
     assert '<input type="hidden" name="date" value="2030-01-15">' in page
+
+
+def ticked_weekdays(page: str) -> list[int]:
+    boxes = re.findall(r'<input[^>]*name="weekdays"[^>]*>', page)
+    return [int(re.search(r'value="(\d)"', box).group(1)) for box in boxes if " checked" in box]
+
+
+def test_planning_from_a_free_slot_on_a_wednesday_starts_the_series_on_wednesdays(cast, chairs):
+    page = client_for(cast.admin).get("/courses/new/?start_date=2030-01-09&time=10:00").content.decode()
+    checked = ticked_weekdays(page)
+    assert checked == [2, 4]  # Wednesday and Friday, not the default Monday/Thursday (weekends are closed)
+
+
+def test_planning_from_a_free_slot_picks_a_partner_day_the_clinic_is_open(cast, chairs):
+    page = client_for(cast.admin).get("/courses/new/?start_date=2030-01-11").content.decode()  # a Friday
+    checked = ticked_weekdays(page)
+    assert checked == [0, 4]  # Friday and Monday, three days on: weekends are closed in this clinic
