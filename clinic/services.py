@@ -22,6 +22,13 @@ def patient_archive(*, patient: Patient, by: User, reason: str) -> Patient:
         raise ValidationError("This patient is already archived.")
     if not reason.strip():
         raise ValidationError("Give a reason for archiving.")
+    # Bookings still ahead would keep holding chairs and sending reminders for an archived record.
+    upcoming = patient.sessions.filter(status="scheduled", planned_start__gt=timezone.now()).count()
+    if upcoming:
+        raise ValidationError(
+            f"{patient.full_name} still has {upcoming} upcoming booking(s): end or pause the course "
+            "(or cancel the bookings) first, then archive."
+        )
     patient.archived_at = timezone.now()
     patient.archived_reason = reason.strip()
     patient._change_reason = f"Archived: {patient.archived_reason}"

@@ -1,8 +1,12 @@
 """Regressions found while walking the clinic management pages as an admin."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from clinic.models import Chair
+from tests import factories as f
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +33,26 @@ def test_the_rota_given_a_far_off_week_shows_this_week_with_a_message(cast, star
     response = client_for(cast.admin).get(f"/manage/rota/?start={start}")
     assert response.status_code == 200
     assert "too far away" in response.content.decode()
+
+
+def test_a_patient_with_upcoming_bookings_is_not_archived_and_is_told_why(cast):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a), planned_start=timezone.now() + dt.timedelta(days=3)
+    )
+    response = client_for(cast.admin).post(
+        f"/patients/{cast.patient_a.pk}/archive/", {"reason": "Moved away"}, follow=True
+    )
+    assert "upcoming booking" in response.content.decode()
+    cast.patient_a.refresh_from_db()
+    assert not cast.patient_a.is_archived
+
+
+def test_a_patient_whose_bookings_are_all_past_can_be_archived(cast):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a),
+        planned_start=timezone.now() - dt.timedelta(days=3),
+        status="discharged",
+    )
+    client_for(cast.admin).post(f"/patients/{cast.patient_a.pk}/archive/", {"reason": "Moved away"})
+    cast.patient_a.refresh_from_db()
+    assert cast.patient_a.is_archived
