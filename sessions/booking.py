@@ -240,6 +240,12 @@ def _cancel_future(course: Course, *, by: User, reason: str, keep_phase: Protoco
     return len(future)
 
 
+def _usable_chair(course: Course) -> Chair | None:
+    """The course's preferred chair while it is active; after it is taken out of use, any free chair."""
+    chair = course.preferred_chair
+    return chair if chair is not None and chair.is_active else None
+
+
 def _phase_sessions_left(course: Course, phase: ProtocolPhase) -> int:
     planned = phase.planned_session_count
     if planned is None:
@@ -280,7 +286,7 @@ def course_resume(*, course: Course, by: User, start_date: dt.date, reason: str 
             weekdays=course.weekday_list,
             time=course.preferred_time,
             patient=course.patient,
-            preferred_chair=course.preferred_chair,
+            preferred_chair=_usable_chair(course),
             count=left,
             first_index=first,
             first_of_course=first == 1,
@@ -392,7 +398,7 @@ def course_review(
         weekdays=course.weekday_list,
         time=course.preferred_time,
         patient=course.patient,
-        preferred_chair=course.preferred_chair,
+        preferred_chair=_usable_chair(course),
         count=sessions_to_plan,
         interval_weeks=interval_weeks,
         after=last_day,

@@ -122,3 +122,22 @@ def test_planning_from_a_free_slot_picks_a_partner_day_the_clinic_is_open(cast, 
     page = client_for(cast.admin).get("/courses/new/?start_date=2030-01-11").content.decode()  # a Friday
     checked = ticked_weekdays(page)
     assert checked == [0, 4]  # Friday and Monday, three days on: weekends are closed in this clinic
+
+
+def test_the_review_still_books_the_next_phase_after_the_preferred_chair_is_taken_out_of_use(cast, chairs):
+    course = plan_trd(cast, preferred_chair=chairs[0])
+    chairs[0].is_active = False
+    chairs[0].save()
+    booking.course_review(course=course, by=cast.prescriber, decision="continue")
+    later = course.sessions.exclude(phase=course.protocol.phases.order_by("order").first())
+    assert later.exists()
+    assert not later.filter(chair=chairs[0]).exists()
+
+
+def test_a_paused_course_resumes_after_its_preferred_chair_is_taken_out_of_use(cast, chairs, frozen):
+    course = plan_trd(cast, preferred_chair=chairs[0])
+    booking.course_pause(course=course, by=cast.admin, reason="Travelling")
+    chairs[0].is_active = False
+    chairs[0].save()
+    booking.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
+    assert course.sessions.filter(status="scheduled", chair=chairs[1]).count() == 8
