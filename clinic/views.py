@@ -200,6 +200,14 @@ def chair_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         chair = form.save()
         messages.success(request, f"{chair} was saved.")
+        if not chair.is_active:
+            upcoming = chair.sessions.filter(status="scheduled", planned_start__gt=timezone.now()).count()
+            if upcoming:
+                messages.warning(
+                    request,
+                    f"{chair} is inactive but still holds {upcoming} upcoming booking(s); "
+                    "move them to another chair from the calendar.",
+                )
         return redirect("chair_list")
     title = f"Edit {chair}" if chair else "New chair"
     return render(request, "clinic/simple_form.html", {"form": form, "title": title, "back": reverse("chair_list")})

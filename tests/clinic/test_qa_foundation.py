@@ -56,3 +56,11 @@ def test_a_patient_whose_bookings_are_all_past_can_be_archived(cast):
     client_for(cast.admin).post(f"/patients/{cast.patient_a.pk}/archive/", {"reason": "Moved away"})
     cast.patient_a.refresh_from_db()
     assert cast.patient_a.is_archived
+
+
+def test_taking_a_chair_with_upcoming_bookings_out_of_use_warns_to_move_them(cast):
+    session = f.TreatmentSessionFactory(planned_start=timezone.now() + dt.timedelta(days=2))
+    response = client_for(cast.admin).post(
+        f"/manage/chairs/{session.chair.pk}/", {"name": session.chair.name}, follow=True
+    )
+    assert "still holds 1 upcoming booking" in response.content.decode()
