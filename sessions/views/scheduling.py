@@ -196,11 +196,14 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            booking.course_review(course=course, by=request.user, **form.cleaned_data)
+            review = booking.course_review(course=course, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Review recorded and the next sessions booked.")
+            if review.next_phase is None:
+                messages.success(request, "Review recorded: the course is stopped and its upcoming sessions cancelled.")
+            else:
+                messages.success(request, f"Review recorded: {review.next_phase.name} is booked.")
             return redirect(course)
     return render(request, "sessions/scheduling/course_review.html", {"course": course, "form": form})
 

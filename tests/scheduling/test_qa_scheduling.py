@@ -141,3 +141,15 @@ def test_a_paused_course_resumes_after_its_preferred_chair_is_taken_out_of_use(c
     chairs[0].save()
     booking.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
     assert course.sessions.filter(status="scheduled", chair=chairs[1]).count() == 8
+
+
+def test_stopping_at_the_review_says_the_course_is_stopped_not_that_sessions_were_booked(cast, chairs):
+    course = plan_trd(cast)
+    response = client_for(cast.prescriber).post(
+        f"/courses/{course.pk}/review/", {"decision": "stop", "notes": "No response"}, follow=True
+    )
+    page = response.content.decode()
+    assert "the course is stopped" in page
+    assert "next sessions booked" not in page
+    course.refresh_from_db()
+    assert course.status == "ended"
