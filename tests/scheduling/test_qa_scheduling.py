@@ -153,3 +153,14 @@ def test_stopping_at_the_review_says_the_course_is_stopped_not_that_sessions_wer
     assert "next sessions booked" not in page
     course.refresh_from_db()
     assert course.status == "ended"
+
+
+def test_the_unconfirmed_rides_list_lets_a_nurse_call_the_patient_and_driver_from_a_phone(cast, chairs):
+    soon = f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a), chair=chairs[0], planned_start=at(MONDAY, 9)
+    )
+    f.RideFactory(session=soon, status="planned", driver_phone="+1 555 0100 222")
+    page = client_for(cast.staff).get("/rides/unconfirmed/").content.decode()
+    assert 'href="tel:+1 555 0100 222"' in page
+    assert f'href="tel:{cast.patient_a.phone}"' in page
+    assert "pickup " in page  # the pickup time is shown inside the ride cell where the columns are hidden
