@@ -208,7 +208,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/scheduling/course_review.html", {"course": course, "form": form})
 
 
-def _course_action(request: HttpRequest, pk: int, *, title: str, form, action) -> HttpResponse:
+def _course_action(request: HttpRequest, pk: int, *, title: str, form, action, done: str) -> HttpResponse:
     course = get_object_or_404(Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
     note_patient_access(request, course.patient)
     if request.method == "POST" and form.is_valid():
@@ -217,7 +217,7 @@ def _course_action(request: HttpRequest, pk: int, *, title: str, form, action) -
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, f"{title}: done.")
+            messages.success(request, done)
             return redirect(course)
     return render(request, "sessions/scheduling/course_action.html", {"course": course, "form": form, "title": title})
 
@@ -229,6 +229,7 @@ def course_pause(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         title="Pause the course",
+        done="Course paused; its upcoming sessions are cancelled and the chairs free again.",
         form=form,
         action=lambda c, d: booking.course_pause(course=c, by=request.user, reason=d["reason"]),
     )
@@ -241,6 +242,7 @@ def course_resume(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         title="Resume the course",
+        done="Course resumed; the rest of the phase is booked.",
         form=form,
         action=lambda c, d: booking.course_resume(
             course=c, by=request.user, start_date=d["start_date"], reason=d["reason"]
@@ -255,6 +257,7 @@ def course_end(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         title="End the course",
+        done="Course ended; its upcoming sessions are cancelled.",
         form=form,
         action=lambda c, d: booking.course_end(course=c, by=request.user, reason=d["reason"]),
     )

@@ -164,3 +164,9 @@ def test_the_unconfirmed_rides_list_lets_a_nurse_call_the_patient_and_driver_fro
     assert 'href="tel:+1 555 0100 222"' in page
     assert f'href="tel:{cast.patient_a.phone}"' in page
     assert "pickup " in page  # the pickup time is shown inside the ride cell where the columns are hidden
+
+
+def test_pausing_a_course_says_what_happened_to_its_sessions(cast, chairs):
+    course = plan_trd(cast)
+    response = client_for(cast.admin).post(f"/courses/{course.pk}/pause/", {"reason": "Travelling"}, follow=True)
+    assert "Course paused; its upcoming sessions are cancelled" in response.content.decode()
