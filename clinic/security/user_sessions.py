@@ -35,4 +35,3 @@ def end_all_sessions(*, user_id: int) -> int:
         deleted, _ = Session.objects.filter(session_key__in=keys).delete()
         UserSession.objects.filter(user_id=user_id).delete()
     return deleted
-
