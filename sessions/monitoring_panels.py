@@ -99,7 +99,9 @@ def portal_questionnaire_panel(request, patient) -> dict:
 def booking_live_panel(request, session) -> dict | None:
     if not request.user.is_clinical or session.status in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):
         return None
-    return {"session": session}
+    tz = ClinicSettings.load().tz
+    is_today = timezone.localtime(session.planned_start, tz).date() == timezone.localdate(timezone=tz)
+    return {"session": session, "can_check_in": session.status == SessionStatus.SCHEDULED and is_today}
 
 
 @register_patient_history
