@@ -359,19 +359,36 @@ def _checklist(s: TreatmentSession) -> dict:
     }
 
 
+def _retime(s: TreatmentSession, ctx: DemoContext, *, arrival: dt.datetime) -> None:
+    """Move today's booking to when the demo says the patient arrived, on a chair free then.
+
+    The demo's live states are set relative to the moment it is seeded; without this the day board
+    would show a patient booked at 09:00 whose observation clock started minutes ago.
+    """
+    start = arrival.replace(second=0, microsecond=0)
+    end = start + s.phase.chair_duration
+    if timezone.localdate(start) != timezone.localdate(s.planned_start):
+        return  # seeded just after midnight: keep the booking as it is
+    others = TreatmentSession.objects.overlapping(start, end).exclude(pk=s.pk)
+    if others.filter(patient_id=s.patient_id).exists():
+        return
+    for chair in [s.chair, *[c for c in ctx.chairs if c.pk != s.chair_id]]:
+        if not others.filter(chair=chair).exists():
+            s.chair, s.planned_start, s.planned_end = chair, start, end
+            s._change_reason = "Demo: booking moved to the patient's arrival time"
+            s.save(update_fields=["chair", "planned_start", "planned_end", "updated_at"])
+            renumber(s.course)
+            s.refresh_from_db()
+            return
+
+
 def _advance(s, ctx, lots_, nurse, prescriber, state: str) -> None:
     """Take one of today's sessions to ``state`` through the services, with times in the past."""
     now = timezone.now()
-    first = {
-        "ready": 128,
-        "overdue": 52,
-        "alert": 34,
-        "dosing": 3,
-        "discharged": 135,
-        "infusion": 25,
-    }.get(state, 0)
+    first = FIRST_DOSE_MINUTES_AGO.get(state, 0)
     t0 = now - dt.timedelta(minutes=first)
     checked = t0 - dt.timedelta(minutes=18) if first else now - dt.timedelta(minutes=10)
+    _retime(s, ctx, arrival=checked - dt.timedelta(minutes=2))
     monitoring.session_check_in(session=s, by=nurse, checklist=_checklist(s), at=checked)
     high = state == "decision"
     monitoring.vitals_record(
@@ -449,6 +466,16 @@ def _advance(s, ctx, lots_, nurse, prescriber, state: str) -> None:
         discharge.session_discharge(session=s, by=nurse, clinician_ready=True, ready_without_rule_minutes=80)
 
 
+# How long ago the first device (or infusion) went in, for each demo state.
+FIRST_DOSE_MINUTES_AGO = {"ready": 128, "overdue": 52, "alert": 34, "dosing": 3, "discharged": 135, "infusion": 25}
+
+
+def _closest(sessions: list[TreatmentSession], state: str) -> TreatmentSession:
+    """The booking nearest to when a patient in ``state`` would have arrived."""
+    arrival = timezone.now() - dt.timedelta(minutes=FIRST_DOSE_MINUTES_AGO.get(state, 0) + 20)
+    return min(sessions, key=lambda s: abs((s.planned_start - arrival).total_seconds()))
+
+
 ESKETAMINE_STATES = ["ready", "overdue", "alert", "decision", "dosing", "deferred", "discharged", "checked_in"]
 
 
@@ -472,7 +499,15 @@ def seed_monitoring(ctx: DemoContext) -> None:
         today = _today_sessions(cs)
     esk = [s for s in today if s.is_esketamine and s.patient.is_rems_enrolled and not s.patient.contraindications()]
     iv = [s for s in today if s.course.protocol.is_infusion]
-    plan = list(zip(esk, ESKETAMINE_STATES, strict=False)) + ([(iv[0], "infusion")] if iv else [])
+    plan = []
+    for state in ESKETAMINE_STATES:
+        if not esk:
+            break
+        chosen = _closest(esk, state)
+        esk.remove(chosen)
+        plan.append((chosen, state))
+    if iv:
+        plan.append((_closest(iv, "infusion"), "infusion"))
     for s, state in plan:
         try:
             with transaction.atomic():
