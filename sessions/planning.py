@@ -18,6 +18,7 @@ from django.utils import timezone
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, Weekday
 
 from .models import PhaseKind, ProtocolPhase, TreatmentSession
+from .models.scheduling import MAX_VISIT
 
 STEP = dt.timedelta(minutes=15)
 OPEN_ENDED_DEFAULT_SESSIONS = 6
@@ -123,7 +124,11 @@ class ClinicDiary:
         )
         rows = (
             TreatmentSession.objects.holding_time()
-            .filter(planned_start__lt=diary.window_end, planned_end__gt=diary.window_start)
+            .filter(
+                planned_start__lt=diary.window_end,
+                planned_start__gt=diary.window_start - MAX_VISIT,
+                planned_end__gt=diary.window_start,
+            )
             .exclude(pk__in=ignore_session_ids)
             .values_list("pk", "chair_id", "patient_id", "planned_start", "planned_end")
         )

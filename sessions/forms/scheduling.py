@@ -13,7 +13,7 @@ from django.utils import timezone
 from clinic.forms import CrispyMixin, DateInput, TimeInput
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
 
-from ..models import Protocol, ProtocolPhase, ReviewDecision, RideKind
+from ..models import CourseStatus, Protocol, ProtocolPhase, ReviewDecision, RideKind
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -218,7 +218,12 @@ class CalendarFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = Chair.objects.order_by("name")
         self.fields["protocol"].queryset = Protocol.objects.order_by("name")
-        self.fields["patient"].queryset = Patient.objects.active()
+        # Only patients with a course still running: a five-year clinic has thousands of patients.
+        self.fields["patient"].queryset = (
+            Patient.objects.active()
+            .filter(courses__status__in=[CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW, CourseStatus.PAUSED])
+            .distinct()
+        )
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
 

@@ -111,6 +111,8 @@ class ProtocolPhase(models.Model):
         return self.weeks * self.sessions_per_week
 
     def clean(self) -> None:
+        if self.chair_minutes > 12 * 60:
+            raise ValidationError("A visit cannot hold a chair for more than 12 hours (check-in to turnover).")
         if self.protocol_id and self.protocol.is_esketamine:
             if self.observation_minutes < 120:
                 raise ValidationError({"observation_minutes": "Esketamine needs at least 120 minutes of observation."})

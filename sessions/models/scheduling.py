@@ -96,6 +96,9 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# No visit holds a chair longer than this (ProtocolPhase.clean enforces it); overlap searches rely on it.
+MAX_VISIT = dt.timedelta(hours=12)
+
 # The session state machine: which status may follow which. Steps cannot be skipped.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     SessionStatus.SCHEDULED: (SessionStatus.CHECKED_IN, SessionStatus.CANCELLED, SessionStatus.NO_SHOW),
@@ -124,7 +127,10 @@ class TreatmentSessionQuerySet(models.QuerySet):
         return self.exclude(status__in=RELEASED_STATUSES)
 
     def overlapping(self, start: dt.datetime, end: dt.datetime):
-        return self.holding_time().filter(planned_start__lt=end, planned_end__gt=start)
+        # The lower bound on planned_start lets the planned_start index skip the years before.
+        return self.holding_time().filter(
+            planned_start__lt=end, planned_start__gt=start - MAX_VISIT, planned_end__gt=start
+        )
 
     def on_day(self, day: dt.date, tz):
         start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
