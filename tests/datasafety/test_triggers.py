@@ -156,3 +156,18 @@ def test_a_deliberate_maintenance_transaction_passes_the_guards():
     with connection.cursor() as cursor:  # SET LOCAL lasts to the end of the (test's outer) transaction
         cursor.execute("SET LOCAL clinic.maintenance = 'off'")
     assert refused("UPDATE treatment_treatmentsession SET status_reason = 'again' WHERE id = %s", [session.pk])
+
+
+def test_a_signed_session_may_be_renumbered_when_an_earlier_session_is_marked_no_show(cast):
+    from sessions import booking
+
+    earlier = f.TreatmentSessionFactory(number=1, planned_start=timezone.now() - dt.timedelta(days=3))
+    later = f.TreatmentSessionFactory(
+        course=earlier.course, chair=earlier.chair, number=2, planned_start=timezone.now() - dt.timedelta(days=1)
+    )
+    TreatmentSession.objects.filter(pk=later.pk).update(
+        status=SessionStatus.DISCHARGED, discharged_at=timezone.now(), signed_at=timezone.now()
+    )
+    booking.session_no_show(session=earlier, by=cast.staff)
+    later.refresh_from_db()
+    assert later.number == 1 and later.signed_at is not None
