@@ -95,7 +95,7 @@ def _run_threads(n_threads: int, jobs: list, work) -> tuple[Counter, list[str], 
 def _trd() -> Protocol:
     if not Protocol.objects.filter(slug="esketamine-trd").exists():  # emptied by a transactional test's flush
         from sessions.models import ProtocolPhase
-        from sessions.protocol_defaults import install_protocols
+        from sessions.scheduling.protocols import install_protocols
 
         install_protocols(Protocol, ProtocolPhase)
     return Protocol.objects.get(slug="esketamine-trd")
@@ -110,7 +110,7 @@ def _drill_day(tz) -> dt.date:
 
 def booking_drill(*, attempts: int = 1000, threads: int = 32, chairs: int = 4, times: int = 4) -> DrillResult:
     """``attempts`` bookings by different patients, all aimed at ``chairs`` × ``times`` slots on one day."""
-    from sessions import booking
+    from sessions.scheduling import booking
 
     cs = ClinicSettings.load()
     for weekday in range(5):
@@ -197,7 +197,7 @@ def _overlaps(held, field_name: str) -> int:
 
 def readings_drill(*, nurses: int = 16, readings_each: int = 25) -> DrillResult:
     """``nurses`` threads each record ``readings_each`` vitals on the same session at once."""
-    from sessions import monitoring
+    from sessions.monitoring import services as monitoring
 
     stamp = f"{time.time_ns():x}"
     cs = ClinicSettings.load()

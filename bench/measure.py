@@ -185,7 +185,7 @@ class Runner:
     # -- course planning (a service, no template) -----------------------------------------------
 
     def plan(self, db: BenchDB, count: int) -> tuple[float, int, int]:
-        from sessions.planning import plan_phase
+        from sessions.scheduling.planning import plan_phase
 
         db.activate()
         phase = ProtocolPhase.objects.get(protocol__slug="esketamine-trd", order=1)
@@ -220,7 +220,7 @@ class Runner:
                     tasks.append((page, "memory", url))
                 tasks += [(page, db, url) for db in self.dbs]
             try:
-                from sessions import planning  # noqa: F401
+                from sessions.scheduling import planning  # noqa: F401
 
                 results["plan"] = {db.label: Samples() for db in self.dbs}
                 tasks += [("plan", db, None) for db in self.dbs]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Protocol, ProtocolPhase
+from sessions.models import Protocol, ProtocolPhase
 
 
 class PhaseInline(admin.TabularInline):
@@ -15,4 +15,4 @@ class ProtocolAdmin(SimpleHistoryAdmin):
     inlines = [PhaseInline]
 
 
-from . import admin_scheduling  # noqa: E402, F401  (read-only scheduling admin)
+from sessions.scheduling import admin as admin_scheduling  # noqa: E402, F401  (read-only scheduling admin)

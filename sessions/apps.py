@@ -8,8 +8,8 @@ def install_standard_protocols(sender, using="default", **kwargs) -> None:
     The data migration installs them once; a flush (tests, ``seed_demo --reset``) removes them,
     and Django sends post_migrate after a flush, so they come back here.
     """
-    from .models import Protocol, ProtocolPhase
-    from .protocol_defaults import install_protocols
+    from sessions.models import Protocol, ProtocolPhase
+    from sessions.scheduling.protocols import install_protocols
 
     if Protocol.objects.using(using).count() < 3:
         install_protocols(Protocol, ProtocolPhase)
@@ -27,6 +27,6 @@ class TreatmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects signal receivers)
+        from sessions import receivers  # noqa: F401  (connects signal receivers)
 
         post_migrate.connect(install_standard_protocols, sender=self, dispatch_uid="install_standard_protocols")

@@ -1,8 +1,7 @@
 """What the treatment domain adds to a patient's audit trail."""
 
 from clinic.audit import register_patient_history
-
-from .models import Course, Ride, TreatmentSession
+from sessions.models import Course, Ride, TreatmentSession
 
 
 @register_patient_history

@@ -1,10 +1,8 @@
-"""Signal receivers and registrations of the treatment domain (imported by TreatmentConfig.ready)."""
+"""Registrations of the treatment domain (imported by TreatmentConfig.ready)."""
 
-from . import (  # noqa: F401  (imported for their registrations)
-    billing,  # billing: charges at discharge and fees at release (signal receivers)
-    billing_panels,  # billing: estimates, charges and authorisation warnings on shared pages
-    history,  # registers the treatment audit trail on the patient page
-    monitoring_panels,  # monitoring: outcome and BP charts, portal questionnaires, monitoring audit trail
-    scheduling_panels,  # scheduling: courses and appointments on the patient page
-    scheduling_receivers,  # scheduling: a completed phase awaits the prescriber's review
-)
+from sessions import history  # noqa: F401  (the treatment audit trail on the patient page)
+from sessions.billing import panels as billing_panels  # noqa: F401  (estimates, charges, authorisations)
+from sessions.billing import services as billing  # noqa: F401  (charges at discharge and fees at release)
+from sessions.monitoring import panels as monitoring_panels  # noqa: F401  (outcome and BP charts, questionnaires)
+from sessions.scheduling import panels as scheduling_panels  # noqa: F401  (courses and appointments)
+from sessions.scheduling import receivers as scheduling_receivers  # noqa: F401  (a finished phase awaits review)

@@ -7,8 +7,8 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from sessions import monitoring as m
 from sessions.models import Drug, DrugLot, SessionStatus
+from sessions.monitoring import services as m
 
 from . import factories as f
 

@@ -28,6 +28,6 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def ensure_protocols() -> None:
     """Transactional tests flush the database afterwards, data-migration rows included: put them back."""
     from sessions.models import Protocol, ProtocolPhase
-    from sessions.protocol_defaults import install_protocols
+    from sessions.scheduling.protocols import install_protocols
 
     install_protocols(Protocol, ProtocolPhase)

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    from sessions.protocol_defaults import install_protocols
+    from sessions.scheduling.protocols import install_protocols
 
     install_protocols(apps.get_model("treatment", "Protocol"), apps.get_model("treatment", "ProtocolPhase"))
 

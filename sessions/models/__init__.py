@@ -3,7 +3,7 @@
 Later areas add modules here (monitoring, billing) and re-export them below.
 """
 
-from .billing import (
+from sessions.models.billing import (
     Adjustment,
     AdjustmentDirection,
     AdjustmentKind,
@@ -21,7 +21,7 @@ from .billing import (
     Price,
     PriorAuthorisation,
 )
-from .monitoring import (
+from sessions.models.monitoring import (
     ESKETAMINE_DEVICE_MG,
     ESKETAMINE_MIN_OBSERVATION,
     Administration,
@@ -45,9 +45,9 @@ from .monitoring import (
     VitalsKind,
     VitalsReading,
 )
-from .outcomes import Instrument, OutcomeScore, Source
-from .protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
-from .scheduling import (
+from sessions.models.outcomes import Instrument, OutcomeScore, Source
+from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
+from sessions.models.scheduling import (
     IN_CLINIC_STATUSES,
     RELEASED_STATUSES,
     TRANSITIONS,

@@ -18,10 +18,9 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-
-from ..billing_codes import DEFAULT_EM_CODE, EM_CODES
-from .protocols import Protocol
-from .scheduling import TreatmentSession
+from sessions.billing.codes import DEFAULT_EM_CODE, EM_CODES
+from sessions.models.protocols import Protocol
+from sessions.models.scheduling import TreatmentSession
 
 ZERO = Decimal("0.00")
 

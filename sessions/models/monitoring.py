@@ -13,8 +13,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-
-from .scheduling import TreatmentSession
+from sessions.models.scheduling import TreatmentSession
 
 ESKETAMINE_DEVICE_MG = 28
 ESKETAMINE_MIN_OBSERVATION = 120  # SPRAVATO label / REMS: never less, whatever the settings say.

@@ -7,8 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-
-from .scheduling import TreatmentSession
+from sessions.models.scheduling import TreatmentSession
 
 
 class Instrument(models.TextChoices):

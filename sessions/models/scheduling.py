@@ -10,8 +10,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Chair, Patient, phone_validator
-
-from .protocols import Protocol, ProtocolPhase
+from sessions.models.protocols import Protocol, ProtocolPhase
 
 
 class CourseStatus(models.TextChoices):

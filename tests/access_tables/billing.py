@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from sessions import billing
+from sessions.billing import services as billing
 
 from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, Case
 

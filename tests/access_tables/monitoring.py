@@ -38,7 +38,7 @@ TABLE = {
 
 
 def build(world) -> None:
-    from sessions.alerts import raise_alert
+    from sessions.monitoring.alerts import raise_alert
     from tests import factories as f
     from tests.factories_monitoring import DrugLotFactory
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sessions.authorisations import authorisation_status
+from sessions.billing.authorisations import authorisation_status
 from sessions.models import SessionStatus
 from tests import factories as f
 from tests.factories_billing import AuthorisationFactory
@@ -67,7 +67,7 @@ def test_the_plan_course_panel_shows_the_warning_to_an_admin(rf, patient, cast):
 
 
 def test_a_calendar_can_flag_each_session_beyond_its_authorisation(patient, django_assert_max_num_queries):
-    from sessions.authorisations import sessions_beyond_authorisation
+    from sessions.billing.authorisations import sessions_beyond_authorisation
 
     AuthorisationFactory(patient=patient, sessions_authorised=1, ends_on=timezone.localdate() + dt.timedelta(days=10))
     inside, over, late = plan_sessions(patient, [2, 5, 12])

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from sessions import billing_codes as bc
+from sessions.billing import codes as bc
 
 
 def codes(lines):

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sessions import billing
+from sessions.billing import services as billing
 from sessions.models import Charge, ChargeKind, Coverage, PayerKind, SessionStatus
 from sessions.signals import session_discharged, session_released
 from tests import factories as f

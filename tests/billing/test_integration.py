@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from sessions import booking, discharge
-from sessions import monitoring as m
 from sessions.models import Charge, ChargeKind, PayerKind, Scale
+from sessions.monitoring import discharge
+from sessions.monitoring import services as m
+from sessions.scheduling import booking
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory
 from tests.factories_monitoring import dosed, esketamine_session

@@ -8,7 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sessions import billing, payment_plans
+from sessions.billing import plans as payment_plans
+from sessions.billing import services as billing
 from sessions.models import Adjustment, AdjustmentDirection, AdjustmentKind, Payment
 from tests.factories_billing import discharged_session
 

@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from clinic.models import Patient
-from sessions import billing
+from sessions.billing import services as billing
 from sessions.models import Adjustment, Charge, Payment
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import billing
-from sessions.billing_reports import REPORTS
+from sessions.billing import services as billing
+from sessions.billing.reports import REPORTS
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session
 

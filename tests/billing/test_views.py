@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import billing
+from sessions.billing import services as billing
 from sessions.models import Adjustment, Payment, Price
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, discharged_session

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from sessions import billing
-from sessions.billing_reports import REPORTS
+from sessions.billing import services as billing
+from sessions.billing.reports import REPORTS
 from sessions.models import Charge, ChargeKind, PayerKind
 
 from .conftest import login, shot
@@ -20,7 +20,7 @@ def demo(db):
     import sessions.demo  # noqa: F401  (registers the treatment domain's demo steps)
     from clinic.demo import run_demo
     from sessions.models import Protocol, ProtocolPhase
-    from sessions.protocol_defaults import install_protocols
+    from sessions.scheduling.protocols import install_protocols
 
     install_protocols(Protocol, ProtocolPhase)  # a transactional test before this one flushed them
     return run_demo(PASSWORD)

@@ -159,7 +159,7 @@ def test_a_deliberate_maintenance_transaction_passes_the_guards():
 
 
 def test_a_signed_session_may_be_renumbered_when_an_earlier_session_is_marked_no_show(cast):
-    from sessions import booking
+    from sessions.scheduling import booking
 
     earlier = f.TreatmentSessionFactory(number=1, planned_start=timezone.now() - dt.timedelta(days=3))
     later = f.TreatmentSessionFactory(

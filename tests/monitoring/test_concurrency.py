@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sessions import monitoring as m
 from sessions.models import InvalidTransition, SessionStatus, TreatmentSession
+from sessions.monitoring import services as m
 from tests import factories as f
 from tests.factories_monitoring import DrugLotFactory, checked_in, dosed, esketamine_session
 

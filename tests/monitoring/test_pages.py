@@ -9,8 +9,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import monitoring as m
 from sessions.models import Alert, OutcomeScore, RemsSubmission, Scale, SessionStatus, VitalsReading
+from sessions.monitoring import services as m
 from tests import factories as f
 from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, dosed, esketamine_session
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import monitoring as m
 from sessions.models import Scale
+from sessions.monitoring import services as m
 from tests import factories as f
 from tests.factories_monitoring import DrugLotFactory, dosed, esketamine_session
 

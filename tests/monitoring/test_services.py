@@ -11,8 +11,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.models import RemsStatus
-from sessions import alerts, discharge, timeline
-from sessions import monitoring as m
 from sessions.models import (
     AlertKind,
     Decision,
@@ -23,6 +21,8 @@ from sessions.models import (
     SessionStatus,
     VitalsReading,
 )
+from sessions.monitoring import alerts, discharge, timeline
+from sessions.monitoring import services as m
 from sessions.signals import session_discharged
 from tests import factories as f
 from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, dosed, esketamine_session, iv_session

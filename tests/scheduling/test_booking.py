@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from sessions import booking
 from sessions.models import (
     Course,
     CourseStatus,
@@ -14,6 +13,7 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.scheduling import booking
 from sessions.signals import session_released
 from tests import factories as f
 from tests.conftest import client_for

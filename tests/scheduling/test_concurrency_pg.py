@@ -9,8 +9,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
-from sessions import booking
 from sessions.models import TreatmentSession
+from sessions.scheduling import booking
 from tests import factories as f
 from tests.factories_scheduling import ensure_protocols
 
@@ -73,7 +73,7 @@ def test_the_database_constraint_turns_a_missed_clash_into_a_named_conflict(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     ensure_protocols()
-    from sessions.planning import Slot
+    from sessions.scheduling.planning import Slot
 
     f.open_weekdays()
     chair = f.ChairFactory(name="Chair X")

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clinic.models import RemsStatus
-from sessions.planning import parse_weekdays, plan_phase
+from sessions.scheduling.planning import parse_weekdays, plan_phase
 from tests import factories as f
 from tests.factories_scheduling import MONDAY, NY, at
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 
-from sessions import booking
 from sessions.models import Course
+from sessions.scheduling import booking
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at

@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from sessions.models import CourseStatus, RideStatus, SentReminder, SessionStatus, TreatmentSession
+from sessions.scheduling.reminders import due_reminders, enqueue_due_reminders
 from sessions.signals import session_discharged
-from sessions.tasks import due_reminders, enqueue_due_reminders
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at
@@ -34,7 +34,7 @@ def test_an_appointment_reminder_is_sent_once(chairs):
 
 
 def test_a_reminder_enqueued_twice_is_still_sent_once(chairs):
-    from sessions.tasks import send_reminder
+    from sessions.scheduling.reminders import send_reminder
 
     s = booked(chairs, start=at(MONDAY, 15))
     send_reminder.enqueue(session_id=s.pk, kind="appointment")

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from sessions.forms.scheduling import CalendarFilterForm
 from sessions.models import CourseStatus, TreatmentSession
+from sessions.scheduling.forms import CalendarFilterForm
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         if reset:
             call_command("flush", interactive=False, verbosity=0)
             from sessions.models import Protocol, ProtocolPhase
-            from sessions.protocol_defaults import install_protocols
+            from sessions.scheduling.protocols import install_protocols
 
             install_protocols(Protocol, ProtocolPhase)
         elif User.objects.filter(username="admin").exists():

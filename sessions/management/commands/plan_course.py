@@ -9,7 +9,7 @@ from django.db import transaction
 
 from clinic.models import Chair, Patient
 from sessions.models import Protocol
-from sessions.planning import parse_weekdays, plan_phase
+from sessions.scheduling.planning import parse_weekdays, plan_phase
 
 
 class Command(BaseCommand):

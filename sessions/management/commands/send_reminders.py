@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from sessions.tasks import enqueue_due_reminders
+from sessions.scheduling.reminders import enqueue_due_reminders
 
 
 class Command(BaseCommand):

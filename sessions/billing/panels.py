@@ -1,0 +1,92 @@
+"""Billing on shared pages: panels with estimates before a session, the charge after it, balances and
+prior-authorisation warnings (see clinic.panels); billing rows in the patient's audit trail."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from clinic.audit import register_patient_history
+from clinic.panels import register_panel
+from sessions.billing import services as billing
+from sessions.billing.authorisations import authorisation_status
+from sessions.models import (
+    RELEASED_STATUSES,
+    Adjustment,
+    Charge,
+    Coverage,
+    Payment,
+    PaymentPlan,
+    PriorAuthorisation,
+    SessionStatus,
+)
+
+T = "sessions/billing/panels/"
+
+
+def _upcoming(qs, limit: int = 12):
+    return list(
+        qs.filter(planned_start__gte=timezone.now(), status=SessionStatus.SCHEDULED)
+        .select_related("course__protocol", "patient")
+        .order_by("planned_start")[:limit]
+    )
+
+
+@register_panel("patient", order=60, template=T + "patient.html")
+def patient_panel(request, patient) -> dict:
+    ledger_balance = billing.patient_balance(patient)
+    return {
+        "patient": patient,
+        "balance": ledger_balance,
+        "currency": billing.clinic_currency(),
+        "coverage": billing.coverage_in_force(patient=patient, on=timezone.localdate()),
+        "authorisations": authorisation_status(patient=patient),
+        "is_admin": request.user.is_admin,
+    }
+
+
+@register_panel("portal", order=60, template=T + "portal.html")
+def portal_panel(request, patient) -> dict:
+    estimates = billing.estimates_for_sessions(_upcoming(patient.sessions, 3), patient=patient)
+    return {"balance": billing.patient_balance(patient), "currency": billing.clinic_currency(), "estimates": estimates}
+
+
+@register_panel("course", order=60, template=T + "course.html")
+def course_panel(request, course) -> dict:
+    sessions = _upcoming(course.sessions)
+    return {
+        "course": course,
+        "estimates": billing.estimates_for_sessions(sessions, patient=course.patient),
+        "authorisations": authorisation_status(patient=course.patient, protocol=course.protocol),
+        "currency": billing.clinic_currency(),
+        "is_clinical": request.user.is_clinical,
+    }
+
+
+@register_panel("plan_course", order=60, template=T + "plan_course.html")
+def plan_course_panel(request, patient) -> dict | None:
+    if patient is None:
+        return None
+    return {
+        "patient": patient,
+        "coverage": billing.coverage_in_force(patient=patient, on=timezone.localdate()),
+        "authorisations": authorisation_status(patient=patient),
+    }
+
+
+@register_panel("booking", order=60, template=T + "booking.html")
+def booking_panel(request, session) -> dict:
+    charge = Charge.objects.filter(session=session).prefetch_related("lines").select_related("payer").first()
+    context = {"session": session, "charge": charge, "currency": billing.clinic_currency(), "estimate": None}
+    if charge is None and session.status not in (*RELEASED_STATUSES, SessionStatus.DEFERRED):
+        context["estimate"] = billing.estimate_for_session(session)
+    return context
+
+
+@register_patient_history
+def billing_history(patient):
+    yield "Coverage", Coverage.history.filter(patient_id=patient.pk)
+    yield "Prior authorisation", PriorAuthorisation.history.filter(patient_id=patient.pk)
+    yield "Charge", Charge.history.filter(patient_id=patient.pk)
+    yield "Adjustment", Adjustment.history.filter(patient_id=patient.pk)
+    yield "Payment", Payment.history.filter(patient_id=patient.pk)
+    yield "Payment plan", PaymentPlan.history.filter(patient_id=patient.pk)

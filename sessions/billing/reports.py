@@ -1,0 +1,260 @@
+"""Admin reports on billing: each a table, a chart and a CSV, from a fixed number of aggregate queries."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from clinic.models import Patient
+from sessions.billing.services import ZERO, allocate_oldest_first
+from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
+
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+AGE_BUCKETS = ("0–30 days", "31–60 days", "61–90 days", "90+ days")
+
+
+@dataclass
+class Report:
+    slug: str
+    title: str
+    description: str
+    columns: list[tuple[str, str]]  # (key, label)
+    rows: list[dict]
+    chart_type: str
+    chart_label_key: str
+    chart_series: list[tuple[str, str]]  # (key, label)
+    totals: dict | None = None
+
+    def chart(self) -> dict:
+        return {
+            "type": self.chart_type,
+            "labels": [str(r[self.chart_label_key]) for r in self.rows],
+            "datasets": [
+                {"label": label, "data": [float(r[key] or 0) for r in self.rows]} for key, label in self.chart_series
+            ],
+        }
+
+    def table(self) -> list[list]:
+        return [[r.get(key) for key, _ in self.columns] for r in self.rows]
+
+    def csv(self) -> str:
+        """UTF-8 with a byte-order mark so spreadsheets read it as UTF-8; plain numbers, ISO dates."""
+        buf = io.StringIO()
+        buf.write("\ufeff")
+        writer = csv.writer(buf)
+        writer.writerow([label for _, label in self.columns])
+        for row in self.table():
+            writer.writerow(["" if v is None else v for v in row])
+        if self.totals:
+            writer.writerow([self.totals.get(key, "") for key, _ in self.columns])
+        return buf.getvalue()
+
+
+def _charge_sums() -> dict:
+    return {
+        "sessions": Count("pk", filter=Q(kind=ChargeKind.SESSION)),
+        "fees": Count("pk", filter=~Q(kind=ChargeKind.SESSION)),
+        "charged": Sum("total"),
+        "payer": Sum("payer_part"),
+        "savings": Sum("savings_part"),
+        "patient": Sum("patient_part"),
+    }
+
+
+MONEY_COLUMNS = [
+    ("charged", "Charged"),
+    ("payer", "Payer part"),
+    ("savings", "Savings programme"),
+    ("patient", "Patient part"),
+]
+
+
+def revenue_by_month() -> Report:
+    rows = [
+        {**r, "month": r["month"].strftime("%Y-%m")}
+        for r in Charge.objects.annotate(month=TruncMonth("service_date"))
+        .values("month")
+        .annotate(**_charge_sums())
+        .order_by("month")
+    ]
+    signed = Case(When(kind=PaymentKind.REFUND, then=-F("amount")), default=F("amount"), output_field=MONEY)
+    received = {
+        r["month"].strftime("%Y-%m"): r["s"]
+        for r in Payment.objects.annotate(month=TruncMonth("on")).values("month").annotate(s=Sum(signed)).order_by()
+    }
+    for r in rows:
+        r["received"] = received.pop(r["month"], ZERO)
+    for month, amount in received.items():
+        rows.append(
+            {"month": month, "sessions": 0, "fees": 0, "received": amount, **dict.fromkeys(dict(MONEY_COLUMNS), ZERO)}
+        )
+    rows.sort(key=lambda r: r["month"])
+    return Report(
+        "revenue-by-month",
+        "Revenue by month",
+        "Charges by the month of service; payments (less refunds) by the month received.",
+        [
+            ("month", "Month"),
+            ("sessions", "Sessions"),
+            ("fees", "Fees"),
+            *MONEY_COLUMNS,
+            ("received", "Received from patients"),
+        ],
+        rows,
+        "bar",
+        "month",
+        [("charged", "Charged"), ("received", "Received from patients")],
+    )
+
+
+def revenue_by_protocol() -> Report:
+    rows = list(
+        Charge.objects.values(protocol=F("session__course__protocol__name"))
+        .annotate(**_charge_sums())
+        .order_by("-charged")
+    )
+    return Report(
+        "revenue-by-protocol",
+        "Revenue by protocol",
+        "All charges by the protocol of the session (fees included).",
+        [("protocol", "Protocol"), ("sessions", "Sessions"), ("fees", "Fees"), *MONEY_COLUMNS],
+        rows,
+        "bar",
+        "protocol",
+        [("payer", "Payer part"), ("savings", "Savings programme"), ("patient", "Patient part")],
+    )
+
+
+def revenue_by_payer() -> Report:
+    rows = list(Charge.objects.values(payer_name=F("payer__name")).annotate(**_charge_sums()).order_by("-charged"))
+    for r in rows:
+        r["payer_name"] = r["payer_name"] or "Self-pay / no coverage"
+    return Report(
+        "by-payer",
+        "Sessions and revenue by payer",
+        "The payer on file on the day of each charge; fees are always the patient's.",
+        [("payer_name", "Payer"), ("sessions", "Sessions"), ("fees", "Fees"), *MONEY_COLUMNS],
+        rows,
+        "bar",
+        "payer_name",
+        [("charged", "Charged"), ("payer", "Payer part")],
+    )
+
+
+def cost_per_course() -> Report:
+    rows = list(
+        Charge.objects.filter(kind=ChargeKind.SESSION)
+        .values(
+            course_id=F("session__course_id"),
+            protocol=F("session__course__protocol__name"),
+            first=F("patient__first_name"),
+            last=F("patient__last_name"),
+            started=F("session__course__start_date"),
+        )
+        .annotate(sessions=Count("pk"), charged=Sum("total"), patient=Sum("patient_part"))
+        .order_by("started", "course_id")
+    )
+    for r in rows:
+        r["course"] = f"#{r['course_id']} {r['first']} {r['last']}"
+        r["started"] = r["started"].isoformat()
+        r["per_session"] = (r["charged"] / r["sessions"]).quantize(Decimal("0.01")) if r["sessions"] else ZERO
+    return Report(
+        "cost-per-course",
+        "Cost per course",
+        "Session charges per course: the whole course and the average per session.",
+        [
+            ("course", "Course"),
+            ("protocol", "Protocol"),
+            ("started", "Started"),
+            ("sessions", "Sessions charged"),
+            ("charged", "Charged"),
+            ("patient", "Patient part"),
+            ("per_session", "Average per session"),
+        ],
+        rows,
+        "bar",
+        "course",
+        [("charged", "Charged"), ("patient", "Patient part")],
+    )
+
+
+def outstanding_by_age(*, today: dt.date | None = None) -> Report:
+    """Unpaid amounts by the age of the charge; payments fall on each patient's oldest charges first.
+
+    Three queries: charges with their adjustments summed in the database, payments summed per
+    patient, and the patients' names.
+    """
+    today = today or timezone.localdate()
+    signed_adj = Case(
+        When(adjustments__direction=AdjustmentDirection.INCREASE, then=F("adjustments__amount")),
+        When(adjustments__direction=AdjustmentDirection.REDUCE, then=-F("adjustments__amount")),
+        default=Value(ZERO),
+        output_field=MONEY,
+    )
+    charges = (
+        Charge.objects.annotate(adj=Coalesce(Sum(signed_adj), Value(ZERO), output_field=MONEY))
+        .values("pk", "patient_id", "service_date", "patient_part", "adj")
+        .order_by("patient_id", "service_date", "pk")
+    )
+    signed_pay = Case(When(kind=PaymentKind.REFUND, then=-F("amount")), default=F("amount"), output_field=MONEY)
+    pools = dict(
+        Payment.objects.values("patient_id").annotate(s=Sum(signed_pay)).values_list("patient_id", "s").order_by()
+    )
+    per_patient: dict[int, list[dict]] = defaultdict(list)
+    for c in charges:
+        per_patient[c["patient_id"]].append(c)
+    names = {
+        pk: f"{first} {last}"
+        for pk, first, last in Patient.objects.filter(pk__in=per_patient.keys())
+        .values_list("pk", "first_name", "last_name")
+        .order_by()
+    }
+    rows, totals = [], {"patient": "Total", **dict.fromkeys(AGE_BUCKETS, ZERO), "total": ZERO}
+    for pid, items in per_patient.items():
+        paid, _ = allocate_oldest_first(
+            [(c["pk"], c["patient_part"] + c["adj"]) for c in items], pools.get(pid) or ZERO
+        )
+        row = {"patient_id": pid, "patient": names.get(pid, ""), **dict.fromkeys(AGE_BUCKETS, ZERO)}
+        for c in items:
+            owed = c["patient_part"] + c["adj"] - paid[c["pk"]]
+            if owed <= 0:
+                continue
+            age = (today - c["service_date"]).days
+            bucket = AGE_BUCKETS[0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3]
+            row[bucket] += owed
+        row["total"] = sum((row[b] for b in AGE_BUCKETS), ZERO)
+        if row["total"] > 0:
+            rows.append(row)
+            for b in (*AGE_BUCKETS, "total"):
+                totals[b] += row[b]
+    rows.sort(key=lambda r: r["total"], reverse=True)
+    report = Report(
+        "outstanding-by-age",
+        "Outstanding balances by age",
+        "What patients still owe, by days since the service; payments settle the oldest charges first.",
+        [("patient", "Patient"), *[(b, b) for b in AGE_BUCKETS], ("total", "Total")],
+        rows,
+        "bar",
+        "patient",
+        [(b, b) for b in AGE_BUCKETS],
+        totals=totals,
+    )
+    return report
+
+
+REPORTS: dict[str, tuple[str, Callable[[], Report]]] = {
+    "revenue-by-month": ("Revenue by month", revenue_by_month),
+    "revenue-by-protocol": ("Revenue by protocol", revenue_by_protocol),
+    "outstanding-by-age": ("Outstanding balances by age", outstanding_by_age),
+    "by-payer": ("Sessions and revenue by payer", revenue_by_payer),
+    "cost-per-course": ("Cost per course", cost_per_course),
+}

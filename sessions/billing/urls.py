@@ -1,0 +1,26 @@
+from django.urls import path
+
+from sessions.billing import views as v
+
+urlpatterns = [
+    path("manage/prices/", v.price_list, name="billing_prices"),
+    path("manage/payers/", v.payer_list, name="billing_payers"),
+    path("manage/payers/<int:pk>/", v.payer_edit, name="billing_payer_edit"),
+    path("billing/patients/<int:pk>/", v.patient_billing, name="billing_patient"),
+    path("billing/patients/<int:pk>/coverage/", v.coverage_create, name="billing_coverage_create"),
+    path("billing/patients/<int:pk>/authorisation/", v.authorisation_create, name="billing_authorisation_create"),
+    path("billing/patients/<int:pk>/payment/", v.payment_create, name="billing_payment_create"),
+    path("billing/patients/<int:pk>/refund/", v.refund_create, name="billing_refund_create"),
+    path("billing/patients/<int:pk>/plan/", v.plan_create, name="billing_plan_create"),
+    path("billing/patients/<int:pk>/statement/", v.statement, name="billing_statement"),
+    path("billing/coverage/<int:pk>/", v.coverage_edit, name="billing_coverage_edit"),
+    path("billing/authorisations/<int:pk>/", v.authorisation_edit, name="billing_authorisation_edit"),
+    path("billing/charges/<int:pk>/adjust/", v.adjustment_create, name="billing_adjustment_create"),
+    path("billing/receipts/<int:pk>/", v.receipt, name="billing_receipt"),
+    path("billing/reports/", v.report_index, name="billing_reports"),
+    path("billing/reports/<slug:slug>/", v.report_detail, name="billing_report"),
+    path("billing/reports/<slug:slug>/csv/", v.report_csv, name="billing_report_csv"),
+    path("portal/costs/", v.portal_billing, name="portal_billing"),
+    path("portal/costs/statement/", v.portal_statement, name="portal_statement"),
+    path("portal/costs/receipts/<int:pk>/", v.portal_receipt, name="portal_receipt"),
+]

@@ -1,0 +1,87 @@
+"""Each role's home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from clinic.access import admin_required, clinical_required, patient_required, portal_patient
+from clinic.models import Chair, ClinicSettings, Patient
+from clinic.panels import panels_for
+from sessions.models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
+from sessions.scheduling.calendars import calendar_days, on_site_today, unconfirmed_rides
+from sessions.scheduling.portal import _upcoming_and_past, preparation
+from sessions.scheduling.views import board_for_day
+
+
+def _session_link_name() -> str:
+    """The live session page once monitoring provides it; the booking page until then."""
+    try:
+        reverse("session_detail", args=[1])
+    except NoReverseMatch:
+        return "booking_detail"
+    return "session_detail"
+
+
+@clinical_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    settings = ClinicSettings.load()
+    today = timezone.localdate(timezone=settings.tz)
+    context = {
+        **board_for_day(today, settings),
+        "today": today,
+        "tz": settings.tz,
+        "link_name": _session_link_name(),
+        "on_site": on_site_today(settings),
+        "auto_refresh": request.headers.get("X-Auto-Refresh") == "1",
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "sessions/scheduling/_day_board.html", context)
+    return render(request, "sessions/staff_home.html", context)
+
+
+@admin_required
+def admin_home(request: HttpRequest) -> HttpResponse:
+    settings = ClinicSettings.load()
+    today = timezone.localdate(timezone=settings.tz)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=settings.tz)
+    counts = TreatmentSession.objects.filter(
+        planned_start__gte=start, planned_start__lt=start + dt.timedelta(days=1)
+    ).aggregate(
+        total=Count("pk", filter=~Q(status__in=RELEASED_STATUSES)),
+        unconfirmed=Count("pk", filter=~Q(status__in=RELEASED_STATUSES) & ~Q(ride__status=RideStatus.CONFIRMED)),
+    )
+    (cal,) = calendar_days(today, 1, settings=settings)
+    context = {
+        "counts": counts,
+        "rides_2_days": unconfirmed_rides(2, settings).count(),
+        "warnings": cal.warnings,
+        "active_patients": Patient.objects.active().count(),
+        "active_courses": Patient.objects.active().filter(courses__status=CourseStatus.ACTIVE).distinct().count(),
+        "awaiting_review": Course.objects.filter(status=CourseStatus.AWAITING_REVIEW).count(),
+        "chairs": Chair.objects.filter(is_active=True).count(),
+        "today": today,
+    }
+    return render(request, "sessions/admin_home.html", context)
+
+
+@patient_required
+def portal_home(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    upcoming, past = _upcoming_and_past(patient)
+    settings = ClinicSettings.load()
+    context = {
+        "patient": patient,
+        "upcoming": upcoming,
+        "past": past,
+        "tz": settings.tz,
+        "steps": preparation(any(s.course.protocol.is_esketamine for s in upcoming)),
+        "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[patient.calendar_token])),
+        "panels": panels_for("portal", request, patient),
+    }
+    return render(request, "sessions/portal_home.html", context)

@@ -1,0 +1,221 @@
+"""The SPRAVATO REMS Patient Monitoring Form of each outpatient esketamine session.
+
+``rems_form`` fills every field DOMAIN.md section 7 lists from the signed record; ``rems_sessions``
+lists sessions by form status: to submit, submitted (date and confirmation number), overdue
+(not submitted ``ClinicSettings.rems_form_due_days`` days after the session).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.models import ClinicSettings, User
+from sessions.models import (
+    AdministrationKind,
+    RemsStatusFilter,
+    RemsSubmission,
+    Scale,
+    SessionStatus,
+    Treatment,
+    TreatmentSession,
+    VitalsKind,
+)
+from sessions.monitoring.timeline import due_checks
+
+
+def due_date(session: TreatmentSession, cs: ClinicSettings) -> dt.date:
+    day = timezone.localtime(session.discharged_at or session.planned_start, cs.tz).date()
+    return day + dt.timedelta(days=cs.rems_form_due_days)
+
+
+def form_status(session: TreatmentSession, cs: ClinicSettings, today: dt.date | None = None) -> str:
+    if getattr(session, "rems_submission", None) is not None:
+        return RemsStatusFilter.SUBMITTED
+    today = today or timezone.localdate(timezone=cs.tz)
+    return RemsStatusFilter.OVERDUE if today > due_date(session, cs) else RemsStatusFilter.TO_SUBMIT
+
+
+def rems_sessions(cs: ClinicSettings):
+    """Discharged esketamine sessions with what the list and the form need."""
+    return (
+        TreatmentSession.objects.filter(
+            status=SessionStatus.DISCHARGED, course__protocol__treatment=Treatment.ESKETAMINE
+        )
+        .select_related("patient", "rems_submission__by", "discharged_by")
+        .order_by("-discharged_at")
+    )
+
+
+def rems_submit(
+    *, session: TreatmentSession, by: User, submitted_on: dt.date, confirmation_number: str
+) -> RemsSubmission:
+    confirmation_number = (confirmation_number or "").strip()
+    if not confirmation_number:
+        raise ValidationError({"confirmation_number": "Give the confirmation number from the REMS portal."})
+    with transaction.atomic():
+        session = TreatmentSession.objects.select_for_update().select_related("course__protocol").get(pk=session.pk)
+        if not session.is_esketamine or session.status != SessionStatus.DISCHARGED:
+            raise ValidationError("Only a discharged esketamine session has a REMS form.")
+        if RemsSubmission.objects.filter(session=session).exists():
+            raise ValidationError("This form is already recorded as submitted.")
+        day = timezone.localtime(session.discharged_at).date()
+        if submitted_on < day or submitted_on > timezone.localdate():
+            raise ValidationError({"submitted_on": "The submission date is between the session and today."})
+        sub = RemsSubmission(session=session, submitted_on=submitted_on, confirmation_number=confirmation_number, by=by)
+        sub.full_clean()
+        sub._history_user = by
+        sub.save()
+        return sub
+
+
+def _yn(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+@dataclass
+class RemsForm:
+    rows: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+
+    def section(self, title: str, *pairs: tuple[str, str]) -> None:
+        self.rows.append((title, list(pairs)))
+
+
+def rems_form(session: TreatmentSession, cs: ClinicSettings) -> RemsForm:
+    """Every field of the REMS Patient Monitoring Form, as (section, [(label, value)])."""
+    p = session.patient
+    checkin = getattr(session, "checkin", None)
+    discharge = getattr(session, "discharge", None)
+    adms = [a for a in session.administrations.all() if a.kind == AdministrationKind.DEVICE]
+    vitals = sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk))
+    predose = [r for r in vitals if r.kind == VitalsKind.PREDOSE]
+    obs = [r for r in vitals if r.kind == VitalsKind.OBSERVATION]
+    pre = predose[-1] if predose else None
+    last = obs[-1] if obs else None
+    forty = next(
+        (c for c in due_checks(session, cs) if c.kind == "bp" and c.label.startswith("BP ") and "peak" in c.label), None
+    )
+    assessments = list(session.assessments.all())
+    sedation = [a for a in assessments if a.scale == Scale.MOAAS and a.score < 5]
+    dissociation = [a for a in assessments if a.scale != Scale.MOAAS and a.score > 0]
+    resp = [r for r in vitals if r.spo2 is not None and r.spo2 < cs.escalation_spo2_min]
+    events = list(session.adverse_events.all())
+    dose = int(session.dose_given_mg or 0)
+    hcp = (discharge.by if discharge else None) or (checkin.by if checkin else None)
+    minutes = (
+        int((session.discharged_at - session.first_dose_at).total_seconds() // 60)
+        if session.discharged_at and session.first_dose_at
+        else None
+    )
+    first_treatment = not (
+        TreatmentSession.objects.filter(
+            patient=p,
+            status=SessionStatus.DISCHARGED,
+            course__protocol__treatment=Treatment.ESKETAMINE,
+            first_dose_at__lt=session.first_dose_at or session.planned_start,
+        )
+        .exclude(pk=session.pk)
+        .exists()
+    )
+
+    def tm(at):
+        return timezone.localtime(at).strftime("%H:%M") if at else "—"
+
+    form = RemsForm()
+    form.section(
+        "Patient",
+        ("Name", p.full_name),
+        ("Date of birth", p.date_of_birth.strftime("%Y-%m-%d")),
+        ("Sex", p.get_sex_display()),
+        (
+            "REMS enrolment",
+            f"{p.get_rems_status_display()}" + (f", id {p.rems_patient_id}" if p.rems_patient_id else ""),
+        ),
+        ("First treatment", _yn(first_treatment)),
+    )
+    meds = []
+    for attr, label in (
+        ("med_benzodiazepines", "Benzodiazepines"),
+        ("med_nonbenzo_hypnotics", "Non-benzodiazepine sedative hypnotics"),
+        ("med_opioids", "Opioids"),
+        ("med_psychostimulants", "Psychostimulants"),
+        ("med_maois", "MAOIs"),
+    ):
+        meds.append((label, _yn(getattr(checkin, attr)) if checkin else "—"))
+    form.section("Concomitant medications", *meds)
+    form.section(
+        "Monitoring healthcare provider",
+        ("Name", str(hcp) if hcp else "—"),
+        ("Phone", (hcp.phone if hcp and hcp.phone else cs.phone) or "—"),
+        ("Email", (hcp.email if hcp and hcp.email else cs.email) or "—"),
+    )
+    form.section(
+        "Healthcare setting",
+        ("Name", cs.name),
+        ("Address", cs.address.replace("\n", ", ") or "—"),
+        ("REMS setting id", cs.rems_setting_id or "—"),
+    )
+    form.section(
+        "Treatment",
+        ("Treatment date", timezone.localtime(session.first_dose_at or session.planned_start).strftime("%Y-%m-%d")),
+        ("Dose", f"{dose} mg" if dose in (56, 84) else f"Other: {dose} mg"),
+        ("Lot number(s)", ", ".join(sorted({a.lot.lot_number for a in adms})) or "—"),
+        ("Devices", ", ".join(f"#{a.number} at {tm(a.given_at)}" for a in adms) or "—"),
+        ("Total minutes from first device to end of monitoring", str(minutes) if minutes is not None else "—"),
+        (
+            "When would the patient have been ready to leave without the 2-hour rule (minutes)",
+            str(discharge.ready_without_rule_minutes)
+            if discharge and discharge.ready_without_rule_minutes is not None
+            else "—",
+        ),
+    )
+    pre_ok = pre is not None and pre.systolic <= cs.predose_systolic_max and pre.diastolic <= cs.predose_diastolic_max
+    last_ok = (
+        last is not None and last.systolic <= cs.discharge_systolic_max and last.diastolic <= cs.discharge_diastolic_max
+    )
+    form.section(
+        "Vital signs",
+        ("Vitals in acceptable range before administration", _yn(pre_ok)),
+        ("Vitals in acceptable range before completion of monitoring", _yn(last_ok)),
+        ("Blood pressure before administration", f"{pre.bp} at {tm(pre.taken_at)}" if pre else "—"),
+        (
+            "Blood pressure about 40 minutes after administration",
+            f"{forty.value} at {tm(forty.done_at)}" if forty and forty.done_at else "—",
+        ),
+        ("Blood pressure before completion of monitoring", f"{last.bp} at {tm(last.taken_at)}" if last else "—"),
+    )
+    form.section(
+        "Events during monitoring",
+        (
+            "Sedation",
+            _yn(bool(sedation))
+            + (": " + ", ".join(f"MOAA/S {a.score} at {tm(a.taken_at)}" for a in sedation) if sedation else ""),
+        ),
+        (
+            "Dissociation",
+            _yn(bool(dissociation))
+            + (": " + ", ".join(f"CADSS {a.score} at {tm(a.taken_at)}" for a in dissociation) if dissociation else ""),
+        ),
+        (
+            "Respiratory depression",
+            _yn(bool(resp)) + (": " + ", ".join(f"SpO2 {r.spo2}% at {tm(r.taken_at)}" for r in resp) if resp else ""),
+        ),
+        (
+            "Adverse events",
+            _yn(bool(events))
+            + (
+                ": "
+                + "; ".join(
+                    f"{e.description} ({e.get_severity_display().lower()}{', serious' if e.serious else ''})"
+                    for e in events
+                )
+                if events
+                else ""
+            ),
+        ),
+    )
+    return form

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from sessions.monitoring import views as v
+
+urlpatterns = [
+    path("sessions/<int:pk>/", v.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/live/", v.session_live, name="session_live"),
+    path("sessions/<int:pk>/check-in/", v.session_check_in, name="session_check_in"),
+    path("sessions/<int:pk>/vitals/", v.session_vitals, name="session_vitals"),
+    path("sessions/<int:pk>/decision/", v.session_decision, name="session_decision"),
+    path("sessions/<int:pk>/defer/", v.session_defer, name="session_defer"),
+    path("sessions/<int:pk>/start-dosing/", v.session_start_dosing, name="session_start_dosing"),
+    path("sessions/<int:pk>/device/", v.session_device, name="session_device"),
+    path("sessions/<int:pk>/infusion/start/", v.session_infusion_start, name="session_infusion_start"),
+    path("sessions/<int:pk>/infusion/end/", v.session_infusion_end, name="session_infusion_end"),
+    path("sessions/<int:pk>/observe/", v.session_observe, name="session_observe"),
+    path("sessions/<int:pk>/moaas/", v.session_moaas, name="session_moaas"),
+    path("sessions/<int:pk>/cadss/", v.session_cadss, name="session_cadss"),
+    path("sessions/<int:pk>/adverse-event/", v.session_adverse_event, name="session_adverse_event"),
+    path("sessions/<int:pk>/ride-arrived/", v.session_ride_arrived, name="session_ride_arrived"),
+    path("sessions/<int:pk>/discharge/", v.session_discharge, name="session_discharge"),
+    path("sessions/<int:pk>/amend/", v.session_amend, name="session_amend"),
+    path("sessions/<int:pk>/rems/", v.rems_form, name="rems_form"),
+    path("sessions/<int:pk>/rems/submit/", v.rems_submit, name="rems_submit"),
+    path("alerts/<int:pk>/acknowledge/", v.alert_acknowledge, name="alert_acknowledge"),
+    path("monitor/", v.monitor_board, name="monitor_board"),
+    path("monitor/live/", v.monitor_board_live, name="monitor_board_live"),
+    path("rems/", v.rems_list, name="rems_list"),
+    path("lots/", v.lot_list, name="lot_list"),
+    path("lots/new/", v.lot_create, name="lot_create"),
+    path("lots/<int:pk>/", v.lot_detail, name="lot_detail"),
+    path("lots/receipts/new/", v.receipt_create, name="receipt_create"),
+    path("patients/<int:pk>/outcomes/<str:instrument>/", v.outcome_create, name="outcome_create"),
+    path("portal/questionnaires/", v.portal_questionnaires, name="portal_questionnaires"),
+    path("portal/questionnaires/<str:instrument>/", v.portal_questionnaire, name="portal_questionnaire"),
+]

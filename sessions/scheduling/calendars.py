@@ -1,0 +1,128 @@
+"""Reads for the calendars, the day board and the portal: a fixed number of queries per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clinic.models import Chair, ClinicSettings, StaffShift
+from sessions.models import RELEASED_STATUSES, RideStatus, TreatmentSession
+from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
+from sessions.scheduling.planning import ClinicDiary
+
+
+def with_series(qs):
+    """Annotate ``series_total``: how many sessions of the course still count (for "Session N of M")."""
+    totals = (
+        TreatmentSession.objects.filter(course=OuterRef("course"))
+        .exclude(status__in=RELEASED_STATUSES)
+        .order_by()
+        .values("course")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    return qs.annotate(series_total=Coalesce(Subquery(totals, output_field=IntegerField()), 0))
+
+
+def board_sessions(qs=None):
+    qs = TreatmentSession.objects.all() if qs is None else qs
+    return with_series(qs.with_related().select_related("course__prescriber"))
+
+
+def day_bounds(day: dt.date, tz) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    return start, start + dt.timedelta(days=1)
+
+
+@dataclass
+class ChairDay:
+    chair: Chair
+    sessions: list = field(default_factory=list)
+    free: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+
+    def timeline(self) -> list[dict]:
+        """Sessions and free gaps in time order (the template shows both)."""
+        items = [{"kind": "session", "start": s.planned_start, "session": s} for s in self.sessions]
+        items += [
+            {"kind": "free", "start": a, "end": b, "minutes": int((b - a).total_seconds() // 60)} for a, b in self.free
+        ]
+        return sorted(items, key=lambda i: i["start"])
+
+
+@dataclass
+class CalendarDay:
+    day: dt.date
+    is_open: bool
+    chairs: list[ChairDay]
+    warnings: list[CapacityWarning]
+
+    @property
+    def count(self) -> int:
+        return sum(len(c.sessions) for c in self.chairs)
+
+
+def calendar_days(
+    start: dt.date, days: int, *, sessions_qs=None, settings: ClinicSettings | None = None
+) -> list[CalendarDay]:
+    """Days by chair with sessions, free time and capacity warnings (seven queries whatever the number)."""
+    settings = settings or ClinicSettings.load()
+    tz = settings.tz
+    end = start + dt.timedelta(days=days - 1)
+    diary = ClinicDiary.load(start=start, end=end, settings=settings)
+    first, _ = day_bounds(start, tz)
+    _, last = day_bounds(end, tz)
+    qs = sessions_qs if sessions_qs is not None else TreatmentSession.objects.all()
+    sessions = list(
+        board_sessions(
+            qs.filter(planned_start__gte=first, planned_start__lt=last).exclude(status__in=RELEASED_STATUSES)
+        )
+    )
+    chairs = list(Chair.objects.order_by("name"))
+    shifts = shifts_by_day(start, end)
+    all_visits = session_visits(sessions)
+    warnings = capacity_warnings(all_visits, shifts, settings)
+    by_day_chair: dict[tuple[dt.date, int], list] = defaultdict(list)
+    for s in sessions:
+        by_day_chair[(s.planned_start.astimezone(tz).date(), s.chair_id)].append(s)
+    result = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        is_open = diary.opening(day) is not None
+        chair_days = []
+        for chair in chairs:
+            day_sessions = by_day_chair.get((day, chair.pk), [])
+            if not chair.is_active and not day_sessions:
+                continue
+            free = diary.free_gaps(chair, day) if chair.is_active else []
+            chair_days.append(ChairDay(chair, day_sessions, free))
+        result.append(CalendarDay(day, is_open, chair_days, [w for w in warnings if w.day == day]))
+    return result
+
+
+def unconfirmed_rides(days: int = 2, settings: ClinicSettings | None = None):
+    """Sessions in the next ``days`` days (today included) whose ride home is not confirmed."""
+    settings = settings or ClinicSettings.load()
+    today = timezone.localdate(timezone=settings.tz)
+    first, _ = day_bounds(today, settings.tz)
+    _, last = day_bounds(today + dt.timedelta(days=days), settings.tz)
+    return (
+        board_sessions()
+        .filter(planned_start__gte=max(first, timezone.now() - dt.timedelta(hours=4)), planned_start__lt=last)
+        .exclude(status__in=RELEASED_STATUSES)
+        .exclude(status="discharged")
+        .exclude(ride__status=RideStatus.CONFIRMED)
+        .order_by("planned_start")
+    )
+
+
+def on_site_today(settings: ClinicSettings) -> list[StaffShift]:
+    return list(
+        StaffShift.objects.filter(date=timezone.localdate(timezone=settings.tz))
+        .select_related("staff")
+        .order_by("starts")
+    )

@@ -1,0 +1,263 @@
+"""Forms of scheduling: plan a course, review it, change a booking, rides, calendar filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic.forms import CrispyMixin, DateInput, TimeInput
+from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
+from sessions.models import CourseStatus, Protocol, ProtocolPhase, ReviewDecision, RideKind
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the matching field (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def clinic_datetime(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=ClinicSettings.load().tz)
+
+
+class CourseForm(CrispyMixin, forms.Form):
+    submit_label = "Book the course"
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none())
+    protocol = forms.ModelChoiceField(queryset=Protocol.objects.none())
+    prescriber = forms.ModelChoiceField(queryset=User.objects.none())
+    start_date = forms.DateField(widget=DateInput(), help_text="First day the series may start.")
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Twice-weekly induction needs two days with room between them, e.g. Monday and Thursday.",
+    )
+    time = forms.TimeField(widget=TimeInput(), help_text="Arrival (check-in) time.")
+    preferred_chair = forms.ModelChoiceField(
+        queryset=Chair.objects.all(), required=False, help_text="Leave empty to take any free chair."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient"].queryset = Patient.objects.active()
+        self.fields["protocol"].queryset = Protocol.objects.filter(is_active=True)
+        self.fields["prescriber"].queryset = User.objects.filter(is_prescriber=True, is_active=True).order_by(
+            "last_name"
+        )
+        self.fields["preferred_chair"].queryset = Chair.objects.order_by("-is_active", "name")
+        self.helper = self._helper(
+            Layout(
+                Row(Column("patient"), Column("protocol")),
+                Row(Column("prescriber"), Column("preferred_chair")),
+                Row(Column("start_date"), Column("time")),
+                "weekdays",
+            )
+        )
+        self.helper.form_id = "plan-course-form"
+        preview = Submit("preview", "Preview the plan")
+        preview.field_classes = "btn btn-outline-primary btn-lg"
+        self.helper.add_input(preview)
+
+
+class ReviewForm(CrispyMixin, forms.Form):
+    submit_label = "Record the review"
+    decision = forms.ChoiceField(choices=ReviewDecision.choices, widget=forms.RadioSelect)
+    next_phase = forms.ModelChoiceField(
+        queryset=ProtocolPhase.objects.none(), required=False, help_text="Leave empty for the protocol's next phase."
+    )
+    interval_weeks = forms.IntegerField(
+        min_value=1, max_value=8, required=False, help_text="For a changed frequency: every how many weeks."
+    )
+    sessions_to_plan = forms.IntegerField(
+        min_value=1, max_value=52, required=False, help_text="Leave empty for the phase's usual number."
+    )
+    start_date = forms.DateField(widget=DateInput(), required=False, help_text="Leave empty to continue straight on.")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Response, tolerability."
+    )
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["next_phase"].queryset = course.protocol.phases.order_by("order")
+        self.helper = self._helper(
+            Layout(
+                "decision",
+                Row(Column("next_phase"), Column("interval_weeks")),
+                Row(Column("sessions_to_plan"), Column("start_date")),
+                "notes",
+            )
+        )
+
+    def clean_start_date(self):
+        value = self.cleaned_data.get("start_date")
+        if value and value < timezone.localdate(timezone=ClinicSettings.load().tz):
+            raise ValidationError("The start date is in the past.")
+        return value
+
+
+class ReasonForm(CrispyMixin, forms.Form):
+    reason = forms.CharField(max_length=300)
+
+    def __init__(self, *args, submit_label: str = "Save", danger: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submit_label = submit_label
+        self.helper = self._helper()
+        if danger:
+            self.helper.inputs[0].field_classes = "btn btn-danger btn-lg"
+
+
+class ResumeForm(CrispyMixin, forms.Form):
+    submit_label = "Resume and book the rest of the phase"
+    start_date = forms.DateField(widget=DateInput())
+    reason = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper()
+
+
+class RescheduleForm(forms.Form):
+    date = forms.DateField(widget=DateInput())
+    time = forms.TimeField(widget=TimeInput())
+    chair = forms.ModelChoiceField(queryset=Chair.objects.none())
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = Chair.objects.order_by("-is_active", "name")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(Row(Column("date"), Column("time"), Column("chair")), "version")
+        self.helper.add_input(Submit("submit", "Move the booking", css_class="btn-primary"))
+
+    def start(self) -> dt.datetime:
+        return clinic_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=300, help_text="e.g. patient unwell, transport fell through.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        cancel = Submit("submit", "Cancel the booking")
+        cancel.field_classes = "btn btn-outline-danger"
+        self.helper.add_input(cancel)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SlotForm(forms.Form):
+    """One offered slot (hidden fields behind a button)."""
+
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+    chair = forms.ModelChoiceField(queryset=Chair.objects.filter(is_active=True), widget=forms.HiddenInput)
+
+
+class RideForm(CrispyMixin, forms.Form):
+    submit_label = "Save the ride"
+    kind = forms.ChoiceField(label="Who drives", choices=RideKind.choices)
+    driver_name = forms.CharField(label="Driver's name", max_length=120, required=False)
+    driver_phone = forms.CharField(label="Driver's phone", max_length=25, required=False)
+    notes = forms.CharField(max_length=200, required=False)
+    confirm = forms.BooleanField(
+        label="The ride is confirmed: this person will collect me / the patient", required=False
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(
+            Layout("kind", Row(Column("driver_name"), Column("driver_phone")), "notes", "confirm")
+        )
+        self.helper.form_action = action
+        self.helper.form_id = "ride-form"
+
+    @classmethod
+    def for_session(cls, session, *, action: str = "", data=None) -> RideForm:
+        ride = getattr(session, "ride", None)
+        patient = session.patient
+        if ride is not None and ride.driver_name:
+            initial = {
+                "kind": ride.kind,
+                "driver_name": ride.driver_name,
+                "driver_phone": ride.driver_phone,
+                "notes": ride.notes,
+                "confirm": ride.status == "confirmed",
+            }
+        else:  # the clinic's usual-ride default pre-fills an empty ride
+            initial = {
+                "kind": RideKind.COMPANION,
+                "driver_name": patient.usual_ride_name,
+                "driver_phone": patient.usual_ride_phone,
+            }
+        return cls(data, initial=initial, action=action)
+
+
+class CalendarFilterForm(forms.Form):
+    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, empty_label="All chairs")
+    protocol = forms.ModelChoiceField(queryset=Protocol.objects.none(), required=False, empty_label="All protocols")
+    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False, empty_label="All patients")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chair"].queryset = Chair.objects.order_by("name")
+        self.fields["protocol"].queryset = Protocol.objects.order_by("name")
+        # Only patients with a course still running: a five-year clinic has thousands of patients.
+        self.fields["patient"].queryset = (
+            Patient.objects.active()
+            .filter(courses__status__in=[CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW, CourseStatus.PAUSED])
+            .distinct()
+        )
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def apply(self, sessions):
+        if not self.is_valid():
+            return sessions
+        data = self.cleaned_data
+        if data.get("chair"):
+            sessions = sessions.filter(chair=data["chair"])
+        if data.get("protocol"):
+            sessions = sessions.filter(course__protocol=data["protocol"])
+        if data.get("patient"):
+            sessions = sessions.filter(patient=data["patient"])
+        return sessions
+
+
+class FreeSlotForm(forms.Form):
+    protocol = forms.ModelChoiceField(
+        queryset=Protocol.objects.none(), help_text="Sets how long the visit holds a chair."
+    )
+    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, empty_label="Any chair")
+    after = forms.DateField(widget=DateInput(), required=False, help_text="From this day on (default today).")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol"].queryset = Protocol.objects.filter(is_active=True)
+        self.fields["chair"].queryset = Chair.objects.filter(is_active=True)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.layout = Layout(Row(Column("protocol"), Column("chair"), Column("after")))
+        self.helper.add_input(Submit("find", "Find next free slot", css_class="btn-primary"))
+
+    def clean_after(self):
+        value = self.cleaned_data.get("after")
+        today = timezone.localdate(timezone=ClinicSettings.load().tz)
+        if value and value > today + dt.timedelta(days=366 * 2):
+            raise ValidationError("Choose a day within the next two years.")
+        return value

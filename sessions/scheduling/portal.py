@@ -1,0 +1,126 @@
+"""The patient portal's appointment pages, calendar files and the private calendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic.access import patient_required, portal_patient
+from clinic.models import ClinicSettings, Patient, new_calendar_token
+from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
+from sessions.scheduling import booking
+from sessions.scheduling.calendars import with_series
+from sessions.scheduling.forms import RideForm, apply_errors
+from sessions.scheduling.ics import calendar_for
+
+
+def preparation(is_esketamine: bool) -> list[str]:
+    """What to do before a session (SPRAVATO patient information; the same sense for IV ketamine)."""
+    steps = [
+        "No food for 2 hours before your appointment.",
+        "No drinks (including water) for 30 minutes before.",
+    ]
+    if is_esketamine:
+        steps.append("If you use a nasal corticosteroid or decongestant spray, take it at least 1 hour before.")
+    steps += [
+        "Bring your ride home, or make sure they will collect you at the pickup time.",
+        "Do not drive or operate machinery until the next day, after a restful sleep.",
+    ]
+    return steps
+
+
+def _own_session(request: HttpRequest, pk: int) -> TreatmentSession:
+    patient = portal_patient(request)
+    qs = with_series(TreatmentSession.objects.with_related())
+    return get_object_or_404(qs, pk=pk, patient=patient)
+
+
+def _upcoming_and_past(patient: Patient):
+    now = timezone.now()
+    sessions = with_series(patient.sessions.with_related())
+    upcoming = list(
+        sessions.filter(planned_end__gte=now).exclude(status__in=RELEASED_STATUSES).order_by("planned_start")[:20]
+    )
+    past = list(sessions.filter(planned_end__lt=now).order_by("-planned_start")[:20])
+    return upcoming, past
+
+
+@patient_required
+def portal_appointment(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _own_session(request, pk)
+    return _appointment_page(request, session)
+
+
+def _appointment_page(request: HttpRequest, session: TreatmentSession, ride_form=None, status=200) -> HttpResponse:
+    editable = session.status == SessionStatus.SCHEDULED
+    context = {
+        "s": session,
+        "tz": ClinicSettings.load().tz,
+        "steps": preparation(session.course.protocol.is_esketamine),
+        "editable": editable,
+        "ride_form": ride_form or RideForm.for_session(session, action=reverse("portal_ride", args=[session.pk])),
+    }
+    return render(request, "sessions/portal/appointment.html", context, status=status)
+
+
+@patient_required
+@require_POST
+def portal_ride(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _own_session(request, pk)
+    form = RideForm(request.POST, action=reverse("portal_ride", args=[pk]))
+    if form.is_valid():
+        try:
+            booking.ride_update(session=session, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            confirmed = form.cleaned_data["confirm"]
+            messages.success(request, "Thank you: your ride is confirmed." if confirmed else "Your ride is saved.")
+            return redirect("portal_appointment", pk)
+    return _appointment_page(request, _own_session(request, pk), ride_form=form, status=400)
+
+
+def _ics_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@patient_required
+def portal_appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _own_session(request, pk)
+    day = session.planned_start.astimezone(ClinicSettings.load().tz)
+    return _ics_response(calendar_for([session]), f"appointment-{day:%Y-%m-%d}.ics")
+
+
+@patient_required
+@require_POST
+def portal_feed_reset(request: HttpRequest) -> HttpResponse:
+    """Revoke the private calendar address: the old link stops working at once."""
+    patient = portal_patient(request)
+    patient.calendar_token = new_calendar_token()
+    patient._change_reason = "Calendar feed address renewed"
+    patient.save(update_fields=["calendar_token"])
+    messages.success(request, "Your calendar link was renewed; the old link no longer works.")
+    return redirect("portal_home")
+
+
+@never_cache
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A patient's private feed, reached by its unguessable token alone (calendar apps cannot log in)."""
+    patient = Patient.objects.filter(calendar_token=token, archived_at__isnull=True).first()
+    if patient is None or len(token) < 20:
+        raise Http404
+    since = timezone.now() - dt.timedelta(days=30)
+    sessions = patient.sessions.filter(planned_end__gte=since).order_by("planned_start")
+    return _ics_response(calendar_for(sessions), "appointments.ics")

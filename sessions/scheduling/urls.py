@@ -1,0 +1,29 @@
+from django.urls import path
+
+from sessions.scheduling import portal
+from sessions.scheduling import views as scheduling
+
+urlpatterns = [
+    path("courses/", scheduling.course_list, name="course_list"),
+    path("courses/new/", scheduling.course_create, name="course_create"),
+    path("courses/<int:pk>/", scheduling.course_detail, name="course_detail"),
+    path("courses/<int:pk>/review/", scheduling.course_review, name="course_review"),
+    path("courses/<int:pk>/pause/", scheduling.course_pause, name="course_pause"),
+    path("courses/<int:pk>/resume/", scheduling.course_resume, name="course_resume"),
+    path("courses/<int:pk>/end/", scheduling.course_end, name="course_end"),
+    path("courses/<int:pk>/book/", scheduling.course_book_session, name="course_book_session"),
+    path("bookings/<int:pk>/", scheduling.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/reschedule/", scheduling.booking_reschedule, name="booking_reschedule"),
+    path("bookings/<int:pk>/cancel/", scheduling.booking_cancel, name="booking_cancel"),
+    path("bookings/<int:pk>/no-show/", scheduling.booking_no_show, name="booking_no_show"),
+    path("bookings/<int:pk>/ride/", scheduling.booking_ride, name="booking_ride"),
+    path("calendar/", scheduling.calendar_week, name="calendar_week"),
+    path("calendar/day/", scheduling.calendar_day, name="calendar_day"),
+    path("calendar/free/", scheduling.calendar_free_slots, name="calendar_free_slots"),
+    path("rides/unconfirmed/", scheduling.rides_unconfirmed, name="rides_unconfirmed"),
+    path("portal/appointments/<int:pk>/", portal.portal_appointment, name="portal_appointment"),
+    path("portal/appointments/<int:pk>/ride/", portal.portal_ride, name="portal_ride"),
+    path("portal/appointments/<int:pk>/appointment.ics", portal.portal_appointment_ics, name="portal_appointment_ics"),
+    path("portal/calendar/renew/", portal.portal_feed_reset, name="portal_feed_reset"),
+    path("calendar/feed/<str:token>.ics", portal.calendar_feed, name="calendar_feed"),
+]
