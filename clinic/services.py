@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .audit import audited
 from .models import Patient, Role, User
 
 
@@ -31,7 +32,7 @@ def patient_archive(*, patient: Patient, by: User, reason: str) -> Patient:
         )
     patient.archived_at = timezone.now()
     patient.archived_reason = reason.strip()
-    patient._change_reason = f"Archived: {patient.archived_reason}"
+    audited(patient, by=by, reason=f"Archived: {patient.archived_reason}")
     patient.save(update_fields=["archived_at", "archived_reason"])
     if patient.user_id:
         patient.user.is_active = False
@@ -45,7 +46,7 @@ def patient_restore(*, patient: Patient, by: User) -> Patient:
         raise ValidationError("This patient is not archived.")
     patient.archived_at = None
     patient.archived_reason = ""
-    patient._change_reason = "Restored from archive"
+    audited(patient, by=by, reason="Restored from archive")
     patient.save(update_fields=["archived_at", "archived_reason"])
     return patient
 
@@ -70,7 +71,7 @@ def patient_invite(*, request: HttpRequest, patient: Patient, username: str, ema
     user.full_clean(exclude=["password"])
     user.save()
     patient.user = user
-    patient._change_reason = "Portal login created"
+    audited(patient, by=request.user, reason="Portal login created")
     patient.save(update_fields=["user"])
     link = invitation_link(request, user)
     body = render_to_string("clinic/email/invitation.txt", {"patient": patient, "user": user, "link": link})

@@ -1,8 +1,8 @@
-"""Registrations of the treatment domain (imported by TreatmentConfig.ready)."""
+"""Registrations of the treatment domain (imported by TreatmentConfig.ready): the panels each area adds
+to shared pages and the treatment audit trail on the patient page. Consequences of a step (a charge at
+discharge, a fee at cancellation, the course awaiting review) are called directly by the services."""
 
-from sessions import history  # noqa: F401  (the treatment audit trail on the patient page)
-from sessions.billing import panels as billing_panels  # noqa: F401  (estimates, charges, authorisations)
-from sessions.billing import services as billing  # noqa: F401  (charges at discharge and fees at release)
-from sessions.monitoring import panels as monitoring_panels  # noqa: F401  (outcome and BP charts, questionnaires)
-from sessions.scheduling import panels as scheduling_panels  # noqa: F401  (courses and appointments)
-from sessions.scheduling import receivers as scheduling_receivers  # noqa: F401  (a finished phase awaits review)
+from sessions import history  # noqa: F401
+from sessions.billing import panels as billing_panels  # noqa: F401
+from sessions.monitoring import panels as monitoring_panels  # noqa: F401
+from sessions.scheduling import panels as scheduling_panels  # noqa: F401

@@ -12,17 +12,12 @@ from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinic.audit import audited_create, audited_save
 from clinic.models import Patient
-from sessions.billing.services import (
-    CENT,
-    MONEY,
-    ZERO,
-    _lock_patient,
-    _positive,
-    allocate_oldest_first,
-    clinic_currency,
-    patient_balance,
-)
+from sessions.billing.charges import lock_patient
+from sessions.billing.ledger import allocate_oldest_first, patient_balance
+from sessions.billing.payments import positive_amount
+from sessions.billing.pricing import CENT, MONEY, ZERO, clinic_currency
 from sessions.models import Instalment, Payment, PaymentKind, PaymentPlan
 
 
@@ -51,26 +46,38 @@ def payment_plan_create(
     if not 2 <= instalments <= 36:
         raise ValidationError({"instalments": "Choose between 2 and 36 instalments."})
     with transaction.atomic():
-        patient = _lock_patient(patient.pk)
+        patient = lock_patient(patient.pk)
         if patient.is_archived:
             raise ValidationError("This patient is archived: restore the record before setting up a plan.")
         balance = patient_balance(patient)
         if balance <= 0:
             raise ValidationError("There is no balance to put on a plan.")
-        total = balance if total is None else _positive(total, "total")
+        total = balance if total is None else positive_amount(total, "total")
         if total > balance:
             raise ValidationError({"total": f"A plan cannot be for more than the balance of {balance}."})
         start = starts_on or timezone.localdate()
         if first_due < start:
             raise ValidationError({"first_due": "The first instalment cannot fall before the plan starts."})
-        PaymentPlan.objects.filter(patient=patient, is_active=True).update(is_active=False)
-        plan = PaymentPlan.objects.create(
-            patient=patient, total=total, starts_on=start, note=note, currency=clinic_currency(), created_by=by
+        for old in PaymentPlan.objects.filter(patient=patient, is_active=True):
+            old.is_active = False
+            audited_save(old, by=by, reason="Replaced by a new payment plan", update_fields=["is_active"])
+        plan = audited_create(
+            PaymentPlan,
+            dict(patient=patient, total=total, starts_on=start, note=note, currency=clinic_currency(), created_by=by),
+            by=by,
+            reason="Payment plan set up",
+            validate=False,
         )
         each = (total / instalments).quantize(CENT, rounding="ROUND_DOWN")
         for i in range(instalments):
             amount = each if i < instalments - 1 else total - each * (instalments - 1)
-            Instalment.objects.create(plan=plan, due_on=_add_months(first_due, i), amount=amount)
+            audited_create(
+                Instalment,
+                dict(plan=plan, due_on=_add_months(first_due, i), amount=amount),
+                by=by,
+                reason="Instalment planned",
+                validate=False,
+            )
         return plan
 
 

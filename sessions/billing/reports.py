@@ -15,7 +15,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from clinic.models import Patient
-from sessions.billing.services import ZERO, allocate_oldest_first
+from sessions.billing.ledger import allocate_oldest_first
+from sessions.billing.pricing import ZERO
 from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)

@@ -91,6 +91,13 @@ class ProtocolPhase(models.Model):
     def __str__(self) -> str:
         return f"{self.protocol.name} — {self.name}"
 
+    def previous_phase(self) -> ProtocolPhase | None:
+        """The phase before this one in its protocol (the earlier, more frequent schedule)."""
+        return self.protocol.phases.filter(order__lt=self.order).order_by("-order").first()
+
+    def following_phase(self) -> ProtocolPhase | None:
+        return self.protocol.phases.filter(order__gt=self.order).order_by("order").first()
+
     @property
     def chair_minutes(self) -> int:
         """How long one visit holds a chair: check-in, dosing, observation, turnover."""

@@ -14,21 +14,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audited_save
 from clinic.models import ClinicSettings, Patient, User
 from sessions.models import Alert, AlertKind, Assessment, Scale, TreatmentSession, VitalsReading
 
 
 def raise_alert(
-    *, patient: Patient, session: TreatmentSession | None, kind: str, message: str, at: dt.datetime | None = None
+    *,
+    patient: Patient,
+    session: TreatmentSession | None,
+    kind: str,
+    message: str,
+    by: User | None,
+    at: dt.datetime | None = None,
 ) -> Alert | None:
     """Create an alert unless the same kind is already open for this session (or patient)."""
     open_same = Alert.objects.open().filter(patient=patient, session=session, kind=kind)
     if open_same.exists():
         return None
     alert = Alert(patient=patient, session=session, kind=kind, message=message[:300], raised_at=at or timezone.now())
-    alert._change_reason = "Alert raised"
-    alert.save()
-    return alert
+    return audited_save(alert, by=by, reason="Alert raised")
 
 
 def _sustained(reading: VitalsReading, earlier: list[VitalsReading], above, minutes: int) -> bool:
@@ -41,7 +46,7 @@ def _sustained(reading: VitalsReading, earlier: list[VitalsReading], above, minu
     return False
 
 
-def evaluate_vitals(reading: VitalsReading, *, cs: ClinicSettings) -> list[Alert]:
+def evaluate_vitals(reading: VitalsReading, *, cs: ClinicSettings, by: User | None) -> list[Alert]:
     session = reading.session
     earlier = [
         r
@@ -84,13 +89,15 @@ def evaluate_vitals(reading: VitalsReading, *, cs: ClinicSettings) -> list[Alert
         )
     raised = []
     for kind, message in found:
-        alert = raise_alert(patient=session.patient, session=session, kind=kind, message=message, at=reading.taken_at)
+        alert = raise_alert(
+            patient=session.patient, session=session, kind=kind, message=message, by=by, at=reading.taken_at
+        )
         if alert:
             raised.append(alert)
     return raised
 
 
-def evaluate_assessment(assessment: Assessment, *, cs: ClinicSettings) -> list[Alert]:
+def evaluate_assessment(assessment: Assessment, *, cs: ClinicSettings, by: User | None) -> list[Alert]:
     if assessment.scale == Scale.MOAAS and assessment.score <= cs.escalation_moaas_max:
         session = assessment.session
         alert = raise_alert(
@@ -98,6 +105,7 @@ def evaluate_assessment(assessment: Assessment, *, cs: ClinicSettings) -> list[A
             session=session,
             kind=AlertKind.SEDATION,
             message=f"MOAA/S {assessment.score} (alert at {cs.escalation_moaas_max} or less).",
+            by=by,
             at=assessment.taken_at,
         )
         return [alert] if alert else []
@@ -117,7 +125,7 @@ def alert_acknowledge(*, alert: Alert, by: User, action: str) -> Alert:
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = by
         alert.action = action
-        alert._history_user = by
-        alert._change_reason = "Acknowledged"
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action"])
+        audited_save(
+            alert, by=by, reason="Acknowledged", update_fields=["acknowledged_at", "acknowledged_by", "action"]
+        )
         return alert

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from clinic.audit import audited_save
 from clinic.demo import DemoContext, register_demo_step
 from clinic.models import ClinicSettings
 from sessions.datasafety import MAINTENANCE_GUC
@@ -339,7 +340,7 @@ def _book_today(ctx: DemoContext, cs: ClinicSettings, want: int) -> None:
                 planned_dose_mg=phase.default_dose_mg or 56,
             )
             Ride.objects.get_or_create(session=s)
-            renumber(course)  # keep "Session N of M" in date order
+            renumber(course, by=ctx.users.get("admin"))  # keep "Session N of M" in date order
             busy_today.add(patient.pk)
             made += 1
             break
@@ -375,9 +376,14 @@ def _retime(s: TreatmentSession, ctx: DemoContext, *, arrival: dt.datetime) -> N
     for chair in [s.chair, *[c for c in ctx.chairs if c.pk != s.chair_id]]:
         if not others.filter(chair=chair).exists():
             s.chair, s.planned_start, s.planned_end = chair, start, end
-            s._change_reason = "Demo: booking moved to the patient's arrival time"
-            s.save(update_fields=["chair", "planned_start", "planned_end", "updated_at"])
-            renumber(s.course)
+            admin = ctx.users.get("admin")
+            audited_save(
+                s,
+                by=admin,
+                reason="Demo: booking moved to the patient's arrival time",
+                update_fields=["chair", "planned_start", "planned_end", "updated_at"],
+            )
+            renumber(s.course, by=admin)
             s.refresh_from_db()
             return
 

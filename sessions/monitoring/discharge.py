@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import ClinicSettings, User
+from sessions.billing.charges import charge_session
 from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind
-from sessions.monitoring.services import _create, _transition, lock
+from sessions.monitoring.state import create_record, lock, transition
 from sessions.monitoring.timeline import earliest_discharge_at, infusion, minimum_observation_minutes
-from sessions.signals import session_discharged
+from sessions.scheduling.courses import phase_end
 
 
 @dataclass
@@ -153,7 +154,8 @@ def session_discharge(
     ready_without_rule_minutes: int | None,
     override_reason: str = "",
 ) -> Discharge:
-    """Observing → discharged: checks the gate, signs the record, tells billing."""
+    """Observing → discharged: checks the gate, signs the record, charges the session and moves the
+    course on (awaiting review after the phase's last session)."""
     cs = ClinicSettings.load()
     override_reason = (override_reason or "").strip()
     with transaction.atomic():
@@ -184,7 +186,7 @@ def session_discharge(
                 )
         if ready_without_rule_minutes is not None and not 0 <= ready_without_rule_minutes <= 600:
             raise ValidationError({"ready_without_rule_minutes": "Give minutes between 0 and 600."})
-        discharge = _create(
+        discharge = create_record(
             Discharge,
             by=by,
             session=session,
@@ -199,12 +201,14 @@ def session_discharge(
         session.discharged_by = by
         session.signed_at = now
         reason = "Discharged" + (f" (override: {override_reason})" if override_reason else "")
-        _transition(
+        transition(
             session,
             SessionStatus.DISCHARGED,
             by=by,
-            reason=reason[:100],
+            reason=reason,
             fields=["discharged_at", "discharged_by", "signed_at"],
         )
-        session_discharged.send(sender=TreatmentSession, session=session, by=by)
+        # What a discharge causes, in the same transaction: the charge, then the course's phase.
+        charge_session(session=session, by=by)
+        phase_end(session=session, by=by)
         return discharge

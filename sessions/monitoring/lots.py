@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audited_save
 from clinic.models import ClinicSettings, Patient, User
 from sessions.models import AdministrationKind, DeviceReceipt, Drug, DrugLot
 
@@ -18,8 +19,7 @@ def lot_receive(*, by: User, **values) -> DrugLot:
     if lot.expires_on and lot.received_on and lot.expires_on < lot.received_on:
         raise ValidationError({"expires_on": "The lot expires before it was received."})
     lot.full_clean()
-    lot._history_user = by
-    lot.save()
+    audited_save(lot, by=by)
     return lot
 
 
@@ -42,8 +42,7 @@ def receipt_record(
             notes=notes,
         )
         receipt.full_clean()
-        receipt._history_user = by
-        receipt.save()
+        audited_save(receipt, by=by)
         return receipt
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audited_save
 from clinic.models import ClinicSettings, User
 from sessions.models import (
     AdministrationKind,
@@ -68,8 +69,7 @@ def rems_submit(
             raise ValidationError({"submitted_on": "The submission date is between the session and today."})
         sub = RemsSubmission(session=session, submitted_on=submitted_on, confirmation_number=confirmation_number, by=by)
         sub.full_clean()
-        sub._history_user = by
-        sub.save()
+        audited_save(sub, by=by)
         return sub
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.audit import audited_save
 from clinic.models import Patient, User
 from sessions.models import AlertKind, Instrument, OutcomeScore, Source, TreatmentSession
 from sessions.models.outcomes import ITEMS, band_for
@@ -54,8 +55,7 @@ def outcome_record(
             entered_by=by,
         )
         score.full_clean()
-        score._history_user = by
-        score.save()
+        audited_save(score, by=by)
         if instrument == Instrument.PHQ9 and items[8] > 0:
             raise_alert(
                 patient=patient,
@@ -63,6 +63,7 @@ def outcome_record(
                 kind=AlertKind.PHQ9_ITEM9,
                 message=f"PHQ-9 item 9 answered {items[8]} ({'portal' if source == Source.PORTAL else 'staff'}): "
                 "follow up with the patient today.",
+                by=by,
                 at=score.completed_at,
             )
         return score

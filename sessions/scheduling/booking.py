@@ -1,4 +1,4 @@
-"""Booking services: plan a course, book, reschedule, cancel, no-show, rides, reviews, pause/resume/end.
+"""Booking services: book, reschedule, cancel and no-show single sessions; insert a planned series.
 
 Each write runs in ``transaction.atomic()``. Overlaps are refused twice: the service checks inside the
 transaction (on SQLite the write transaction is serialised with BEGIN IMMEDIATE), and on PostgreSQL an
@@ -14,18 +14,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from clinic.audit import audited, audited_bulk_create
 from clinic.models import Chair, ClinicSettings, Patient, User
+from sessions.billing.charges import charge_release_fee
 from sessions.models import (
-    IN_CLINIC_STATUSES,
     Course,
-    CourseReview,
     CourseStatus,
     PhaseKind,
-    Protocol,
     ProtocolPhase,
-    ReviewDecision,
     Ride,
     RideKind,
     RideStatus,
@@ -38,9 +35,7 @@ from sessions.scheduling.planning import (
     check_patient_may_book,
     min_days_between,
     next_free_slots,
-    plan_phase,
 )
-from sessions.signals import session_released
 
 CHANGED_MESSAGE = "This booking changed since you opened it (someone else saved it first). Reload to see the change."
 
@@ -121,7 +116,7 @@ def _default_ride(session: TreatmentSession, patient: Patient) -> Ride:
     return Ride(session=session, status=RideStatus.MISSING)
 
 
-def _insert(slots: list[Slot], *, course: Course, by: User | None, reason: str) -> list[TreatmentSession]:
+def insert_slots(slots: list[Slot], *, course: Course, by: User | None, reason: str) -> list[TreatmentSession]:
     """Create the sessions and their rides in a fixed number of queries whatever the series' length."""
     sessions = [
         TreatmentSession(
@@ -139,9 +134,7 @@ def _insert(slots: list[Slot], *, course: Course, by: User | None, reason: str) 
     ]
     try:
         with transaction.atomic():
-            sessions = bulk_create_with_history(
-                sessions, TreatmentSession, default_user=by, default_change_reason=reason
-            )
+            sessions = audited_bulk_create(TreatmentSession, sessions, by=by, reason=reason)
     except IntegrityError as exc:
         if not _is_overlap_error(exc):
             raise
@@ -157,269 +150,17 @@ def _insert(slots: list[Slot], *, course: Course, by: User | None, reason: str) 
             if conflict:
                 raise conflict from None
         raise BookingConflict("Another booking was saved for the same chair or patient at the same time.") from None
-    bulk_create_with_history(
-        [_default_ride(s, course.patient) for s in sessions], Ride, default_user=by, default_change_reason=reason
-    )
+    audited_bulk_create(Ride, [_default_ride(s, course.patient) for s in sessions], by=by, reason=reason)
     return sessions
 
 
-def renumber(course: Course) -> None:
+def renumber(course: Course, *, by: User | None) -> None:
     """Number the sessions that still count (not cancelled / no-show) 1..n in time order."""
     for i, session in enumerate(course.sessions.holding_time().order_by("planned_start", "pk"), start=1):
         if session.number != i:
             session.number = i
-            session._change_reason = "Series renumbered"
+            audited(session, by=by, reason="Series renumbered")
             session.save(update_fields=["number", "updated_at"])
-
-
-# ---- Courses ------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def course_create(
-    *,
-    patient: Patient,
-    protocol: Protocol,
-    prescriber: User,
-    start_date: dt.date,
-    weekdays: list[int],
-    time: dt.time,
-    by: User,
-    preferred_chair: Chair | None = None,
-) -> Course:
-    """Create a course and book its first phase as concrete sessions."""
-    open_course = (
-        Course.objects.filter(patient=patient).exclude(status=CourseStatus.ENDED).select_related("protocol").first()
-    )
-    if open_course is not None:
-        raise ValidationError(
-            {
-                "patient": f"{patient.full_name} already has a course that is "
-                f"{open_course.get_status_display().lower()} ({open_course.protocol.name}, from "
-                f"{open_course.start_date:%d %b %Y}); end it before planning another."
-            }
-        )
-    if not protocol.is_active:
-        raise ValidationError({"protocol": "This protocol is inactive."})
-    if not prescriber.is_prescriber or not prescriber.is_active:
-        raise ValidationError({"prescriber": "Choose an active prescriber."})
-    phase = protocol.phases.order_by("order").first()
-    if phase is None:
-        raise ValidationError({"protocol": "This protocol has no phases to plan."})
-    slots = plan_phase(
-        phase=phase,
-        start_date=start_date,
-        weekdays=weekdays,
-        time=time,
-        patient=patient,
-        preferred_chair=preferred_chair,
-    )
-    course = Course(
-        patient=patient,
-        protocol=protocol,
-        prescriber=prescriber,
-        start_date=start_date,
-        preferred_weekdays=",".join(str(d) for d in weekdays),
-        preferred_time=time,
-        preferred_chair=preferred_chair,
-        current_phase=phase,
-        created_by=by,
-    )
-    course._change_reason = f"Course planned: {len(slots)} sessions of {phase.name}"
-    course.save()
-    _insert(slots, course=course, by=by, reason="Planned with the course")
-    return course
-
-
-def _cancel_future(course: Course, *, by: User, reason: str, keep_phase: ProtocolPhase | None = None) -> int:
-    future = course.sessions.filter(status=SessionStatus.SCHEDULED, planned_start__gt=timezone.now())
-    if keep_phase is not None:
-        future = future.exclude(phase=keep_phase)
-    future = list(future.select_related("course"))
-    for session in future:
-        session.status = SessionStatus.CANCELLED
-        session.status_reason = reason[:300]
-        session.version += 1
-        session._change_reason = reason[:100]
-        session.save(update_fields=["status", "status_reason", "version", "updated_at"])
-        session_released.send(sender=TreatmentSession, session=session, by=by, late=False)
-    return len(future)
-
-
-def _usable_chair(course: Course) -> Chair | None:
-    """The course's preferred chair while it is active; after it is taken out of use, any free chair."""
-    chair = course.preferred_chair
-    return chair if chair is not None and chair.is_active else None
-
-
-def _phase_sessions_left(course: Course, phase: ProtocolPhase) -> int:
-    planned = phase.planned_session_count
-    if planned is None:
-        return 0
-    done = course.sessions.filter(phase=phase).holding_time().count()
-    return max(planned - done, 0)
-
-
-@transaction.atomic
-def course_pause(*, course: Course, by: User, reason: str) -> Course:
-    course = Course.objects.select_for_update().get(pk=course.pk)
-    if course.status not in (CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW):
-        raise ValidationError(f"A course that is {course.get_status_display().lower()} cannot be paused.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for pausing."})
-    cancelled = _cancel_future(course, by=by, reason=f"Course paused: {reason.strip()}")
-    course.status = CourseStatus.PAUSED
-    course.status_reason = reason.strip()[:300]
-    course._change_reason = f"Paused ({cancelled} upcoming sessions released): {reason.strip()}"[:100]
-    course.save(update_fields=["status", "status_reason"])
-    renumber(course)
-    return course
-
-
-@transaction.atomic
-def course_resume(*, course: Course, by: User, start_date: dt.date, reason: str = "") -> Course:
-    """Resume a paused course and book the rest of its current phase from ``start_date``."""
-    course = Course.objects.select_for_update().select_related("patient", "current_phase__protocol").get(pk=course.pk)
-    if course.status != CourseStatus.PAUSED:
-        raise ValidationError("Only a paused course can be resumed.")
-    phase = course.current_phase
-    left = _phase_sessions_left(course, phase)
-    if left:
-        first = course.sessions.holding_time().count() + 1
-        slots = plan_phase(
-            phase=phase,
-            start_date=start_date,
-            weekdays=course.weekday_list,
-            time=course.preferred_time,
-            patient=course.patient,
-            preferred_chair=_usable_chair(course),
-            count=left,
-            first_index=first,
-            first_of_course=first == 1,
-        )
-        _insert(slots, course=course, by=by, reason="Planned on resuming the course")
-    course.status = CourseStatus.ACTIVE if left else CourseStatus.AWAITING_REVIEW
-    course.status_reason = reason.strip()[:300]
-    course._change_reason = f"Resumed; {left} sessions booked"
-    course.save(update_fields=["status", "status_reason"])
-    return course
-
-
-@transaction.atomic
-def course_end(*, course: Course, by: User, reason: str) -> Course:
-    course = Course.objects.select_for_update().get(pk=course.pk)
-    if course.status == CourseStatus.ENDED:
-        raise ValidationError("This course has already ended.")
-    if not reason.strip():
-        raise ValidationError({"reason": "Give a reason for ending the course."})
-    cancelled = _cancel_future(course, by=by, reason=f"Course ended: {reason.strip()}")
-    course.status = CourseStatus.ENDED
-    course.status_reason = reason.strip()[:300]
-    course._change_reason = f"Ended ({cancelled} upcoming sessions released): {reason.strip()}"[:100]
-    course.save(update_fields=["status", "status_reason"])
-    renumber(course)
-    return course
-
-
-def previous_phase(phase: ProtocolPhase) -> ProtocolPhase | None:
-    return phase.protocol.phases.filter(order__lt=phase.order).order_by("-order").first()
-
-
-def following_phase(phase: ProtocolPhase) -> ProtocolPhase | None:
-    return phase.protocol.phases.filter(order__gt=phase.order).order_by("order").first()
-
-
-@transaction.atomic
-def course_review(
-    *,
-    course: Course,
-    by: User,
-    decision: str,
-    notes: str = "",
-    next_phase: ProtocolPhase | None = None,
-    interval_weeks: int | None = None,
-    sessions_to_plan: int | None = None,
-    start_date: dt.date | None = None,
-) -> CourseReview:
-    """A prescriber's end-of-phase decision; the next phase is then booked from it."""
-    if not by.is_prescriber:
-        raise ValidationError("Only a prescriber can record a course review.")
-    course = (
-        Course.objects.select_for_update()
-        .select_related("patient", "protocol", "current_phase__protocol")
-        .get(pk=course.pk)
-    )
-    if course.status not in (CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW):
-        raise ValidationError(f"A course that is {course.get_status_display().lower()} cannot be reviewed.")
-    phase = course.current_phase
-    if decision == ReviewDecision.STOP:
-        target = None
-    elif decision == ReviewDecision.RETURN_TO_PREVIOUS:
-        target = previous_phase(phase)
-        if target is None:
-            raise ValidationError({"decision": "There is no earlier, more frequent schedule in this protocol."})
-    elif decision == ReviewDecision.CHANGE_FREQUENCY:
-        target = next_phase or following_phase(phase) or phase
-        if not interval_weeks:
-            raise ValidationError({"interval_weeks": "Give the new frequency (every how many weeks)."})
-    else:
-        target = next_phase or following_phase(phase)
-        if target is None:
-            raise ValidationError(
-                {"decision": "This protocol has no further phase: choose stop, or change the frequency."}
-            )
-    if target is not None and target.protocol_id != course.protocol_id:
-        raise ValidationError({"next_phase": "Choose a phase of this course's protocol."})
-
-    review = CourseReview(
-        course=course,
-        phase=phase,
-        next_phase=target,
-        decision=decision,
-        interval_weeks=interval_weeks,
-        sessions_to_plan=sessions_to_plan,
-        notes=notes.strip(),
-        reviewed_by=by,
-    )
-    review.save()
-    if target is None:
-        course_end(course=course, by=by, reason=f"Stopped at review: {notes.strip() or 'prescriber decision'}")
-        return review
-
-    # Continuing keeps the rest of the current phase and books the next one after it; returning to the
-    # previous schedule replaces everything still ahead.
-    keep = None if decision == ReviewDecision.RETURN_TO_PREVIOUS else phase
-    _cancel_future(
-        course, by=by, reason=f"Replaced after review ({review.get_decision_display().lower()})", keep_phase=keep
-    )
-    renumber(course)
-    remaining = list(course.sessions.holding_time().order_by("planned_start"))
-    tz = ClinicSettings.load().tz
-    last_day = remaining[-1].planned_start.astimezone(tz).date() if remaining else None
-    today = timezone.localdate(timezone=tz)
-    begin = start_date or max(today, (last_day + dt.timedelta(days=1)) if last_day else today)
-    slots = plan_phase(
-        phase=target,
-        start_date=begin,
-        weekdays=course.weekday_list,
-        time=course.preferred_time,
-        patient=course.patient,
-        preferred_chair=_usable_chair(course),
-        count=sessions_to_plan,
-        interval_weeks=interval_weeks,
-        after=last_day,
-        first_index=len(remaining) + 1,
-        first_of_course=not remaining,
-    )
-    _insert(slots, course=course, by=by, reason=f"Planned after review: {review.get_decision_display()}")
-    course.current_phase = target
-    course.status = CourseStatus.ACTIVE
-    course._change_reason = f"Review: {review.get_decision_display()} → {target.name}"[:100]
-    course.save(update_fields=["current_phase", "status"])
-    return review
-
-
-# ---- Single sessions ----------------------------------------------------------------------------
 
 
 def _locked(session: TreatmentSession, version: int | None) -> TreatmentSession:
@@ -507,8 +248,8 @@ def session_book(
     end = _check_slot(phase=phase, patient=course.patient, start=start, chair=chair, course=course)
     _check_spacing(None, course=course, phase=phase, start=start)
     slot = Slot(0, phase, start, end, chair, phase.default_dose_mg)
-    (session,) = _insert([slot], course=course, by=by, reason="Booked")
-    renumber(course)
+    (session,) = insert_slots([slot], course=course, by=by, reason="Booked")
+    renumber(course, by=by)
     session.refresh_from_db()
     return session
 
@@ -533,7 +274,7 @@ def session_reschedule(
     session.planned_start, session.planned_end, session.chair = start, end, chair
     session.version += 1
     tz = ClinicSettings.load().tz
-    session._change_reason = f"Rescheduled from {old.astimezone(tz):%Y-%m-%d %H:%M}"
+    audited(session, by=by, reason=f"Rescheduled from {old.astimezone(tz):%Y-%m-%d %H:%M}")
     try:
         with transaction.atomic():
             session.save(update_fields=["planned_start", "planned_end", "chair", "version", "updated_at"])
@@ -551,7 +292,7 @@ def session_reschedule(
             course=session.course,
         )
         raise conflict or BookingConflict("Another booking was saved for this time.") from None
-    renumber(session.course)
+    renumber(session.course, by=by)
     session.refresh_from_db()
     return session
 
@@ -571,10 +312,10 @@ def session_cancel(*, session: TreatmentSession, by: User, reason: str, version:
     session.status = SessionStatus.CANCELLED
     session.status_reason = reason.strip()[:300]
     session.version += 1
-    session._change_reason = f"Cancelled{' (late)' if late else ''}: {reason.strip()}"[:100]
+    audited(session, by=by, reason=f"Cancelled{' (late)' if late else ''}: {reason.strip()}")
     session.save(update_fields=["status", "status_reason", "version", "updated_at"])
-    session_released.send(sender=TreatmentSession, session=session, by=by, late=late)
-    renumber(session.course)
+    charge_release_fee(session=session, by=by, late=late)
+    renumber(session.course, by=by)
     return session
 
 
@@ -589,10 +330,10 @@ def session_no_show(
     session.status = SessionStatus.NO_SHOW
     session.status_reason = (reason.strip() or "Did not attend")[:300]
     session.version += 1
-    session._change_reason = "Marked as no-show"
+    audited(session, by=by, reason="Marked as no-show")
     session.save(update_fields=["status", "status_reason", "version", "updated_at"])
-    session_released.send(sender=TreatmentSession, session=session, by=by, late=True)
-    renumber(session.course)
+    charge_release_fee(session=session, by=by, late=True)
+    renumber(session.course, by=by)
     return session
 
 
@@ -607,7 +348,7 @@ def missed_session_options(session: TreatmentSession, *, limit: int = 3) -> dict
     phase = session.phase
     settings = ClinicSettings.load()
     if phase.kind == PhaseKind.MAINTENANCE:
-        return {"kind": "maintenance", "previous_phase": previous_phase(phase), "slots": []}
+        return {"kind": "maintenance", "previous_phase": phase.previous_phase(), "slots": []}
     tz = settings.tz
     others = [
         s.planned_start.astimezone(tz).date()
@@ -623,45 +364,3 @@ def missed_session_options(session: TreatmentSession, *, limit: int = 3) -> dict
         one_per_day=True,
     )
     return {"kind": "induction" if phase.kind == PhaseKind.INDUCTION else "fixed", "slots": slots}
-
-
-# ---- Rides --------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def ride_update(
-    *,
-    session: TreatmentSession,
-    by: User,
-    kind: str,
-    driver_name: str,
-    driver_phone: str,
-    notes: str = "",
-    confirm: bool = False,
-) -> Ride:
-    """Enter or change the ride home; ``confirm`` marks it confirmed (it needs a named driver)."""
-    session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
-    if session.status not in (SessionStatus.SCHEDULED, *IN_CLINIC_STATUSES):
-        raise ValidationError("The ride of a finished or cancelled session cannot be changed.")
-    ride = Ride.objects.filter(session=session).first() or Ride(session=session)
-    driver_name, driver_phone = driver_name.strip(), driver_phone.strip()
-    if confirm and not driver_name:
-        raise ValidationError({"driver_name": "Name who drives before confirming the ride."})
-    if confirm and kind == RideKind.COMPANION and not driver_phone:
-        raise ValidationError({"driver_phone": "Give the driver's phone number so the clinic can call them."})
-    ride.kind = kind
-    ride.driver_name = driver_name
-    ride.driver_phone = driver_phone
-    ride.notes = notes.strip()[:200]
-    if confirm:
-        ride.status = RideStatus.CONFIRMED
-        ride.confirmed_at = timezone.now()
-        ride.confirmed_by = by
-    else:
-        ride.status = RideStatus.PLANNED if driver_name else RideStatus.MISSING
-        ride.confirmed_at = None
-        ride.confirmed_by = None
-    ride.full_clean(exclude=["session"])
-    ride._change_reason = "Ride confirmed" if confirm else "Ride updated"
-    ride.save()
-    return ride

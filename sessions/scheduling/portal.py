@@ -14,9 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import patient_required, portal_patient
+from clinic.audit import audited
 from clinic.models import ClinicSettings, Patient, new_calendar_token
 from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
-from sessions.scheduling import booking
+from sessions.scheduling import rides
 from sessions.scheduling.calendars import with_series
 from sessions.scheduling.forms import RideForm, apply_errors
 from sessions.scheduling.ics import calendar_for
@@ -78,7 +79,7 @@ def portal_ride(request: HttpRequest, pk: int) -> HttpResponse:
     form = RideForm(request.POST, action=reverse("portal_ride", args=[pk]))
     if form.is_valid():
         try:
-            booking.ride_update(session=session, by=request.user, **form.cleaned_data)
+            rides.ride_update(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -108,7 +109,7 @@ def portal_feed_reset(request: HttpRequest) -> HttpResponse:
     """Revoke the private calendar address: the old link stops working at once."""
     patient = portal_patient(request)
     patient.calendar_token = new_calendar_token()
-    patient._change_reason = "Calendar feed address renewed"
+    audited(patient, by=request.user, reason="Calendar feed address renewed")
     patient.save(update_fields=["calendar_token"])
     messages.success(request, "Your calendar link was renewed; the old link no longer works.")
     return redirect("portal_home")

@@ -1,4 +1,5 @@
-"""Scheduling pages: courses, bookings, calendars, rides. Views stay thin; the rules live in booking.py."""
+"""Scheduling pages: courses, bookings, calendars, rides. Views stay thin; the rules live in the
+scheduling services (booking, courses, reviews, rides)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from clinic.panels import panels_for
 from sessions.billing.authorisations import sessions_beyond_authorisation
 from sessions.models import Course, CourseStatus, PhaseKind, ReviewDecision, SessionStatus, TreatmentSession
 from sessions.scheduling import booking
+from sessions.scheduling import courses as course_services
+from sessions.scheduling import reviews as review_services
+from sessions.scheduling import rides as ride_services
 from sessions.scheduling.calendars import board_sessions, calendar_days, unconfirmed_rides, with_series
 from sessions.scheduling.capacity import Visit, capacity_warnings, session_visits, shifts_by_day, summarise
 from sessions.scheduling.forms import (
@@ -101,7 +105,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
                 )
                 warnings = _plan_warnings(preview, data["protocol"].is_esketamine, settings)
             else:
-                course = booking.course_create(
+                course = course_services.course_create(
                     patient=data["patient"],
                     protocol=data["protocol"],
                     prescriber=data["prescriber"],
@@ -195,7 +199,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST or None, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            review = booking.course_review(course=course, by=request.user, **form.cleaned_data)
+            review = review_services.course_review(course=course, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -230,7 +234,7 @@ def course_pause(request: HttpRequest, pk: int) -> HttpResponse:
         title="Pause the course",
         done="Course paused; its upcoming sessions are cancelled and the chairs free again.",
         form=form,
-        action=lambda c, d: booking.course_pause(course=c, by=request.user, reason=d["reason"]),
+        action=lambda c, d: course_services.course_pause(course=c, by=request.user, reason=d["reason"]),
     )
 
 
@@ -243,7 +247,7 @@ def course_resume(request: HttpRequest, pk: int) -> HttpResponse:
         title="Resume the course",
         done="Course resumed; the rest of the phase is booked.",
         form=form,
-        action=lambda c, d: booking.course_resume(
+        action=lambda c, d: course_services.course_resume(
             course=c, by=request.user, start_date=d["start_date"], reason=d["reason"]
         ),
     )
@@ -258,7 +262,7 @@ def course_end(request: HttpRequest, pk: int) -> HttpResponse:
         title="End the course",
         done="Course ended; its upcoming sessions are cancelled.",
         form=form,
-        action=lambda c, d: booking.course_end(course=c, by=request.user, reason=d["reason"]),
+        action=lambda c, d: course_services.course_end(course=c, by=request.user, reason=d["reason"]),
     )
 
 
@@ -394,7 +398,7 @@ def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
     form = RideForm(request.POST, action=reverse("booking_ride", args=[pk]))
     if form.is_valid():
         try:
-            booking.ride_update(session=session, by=request.user, **form.cleaned_data)
+            ride_services.ride_update(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

@@ -45,6 +45,6 @@ def build(world) -> None:
     course = f.CourseFactory(patient=world.patient_a)
     world.mon_session = f.TreatmentSessionFactory(course=course, number=2)
     world.mon_alert = raise_alert(
-        patient=world.patient_a, session=world.mon_session, kind="spo2", message="SpO2 90% is below 92%."
+        patient=world.patient_a, session=world.mon_session, kind="spo2", message="SpO2 90% is below 92%.", by=None
     )
     world.mon_lot = DrugLotFactory(received_by=world.staff)

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from sessions.billing import services as billing
 from sessions.models import Charge, ChargeKind, Coverage, PayerKind, SessionStatus
-from sessions.signals import session_discharged, session_released
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, PriceFactory, discharged_session
 
@@ -21,11 +20,11 @@ def codes(charge):
 
 
 def discharge(session, by=None):
-    session_discharged.send(sender=type(session), session=session, by=by)
+    billing.charge_session(session=session, by=by)
     return Charge.objects.get(session=session)
 
 
-def test_the_discharge_signal_creates_the_charge_with_medicare_codes(prices, patient):
+def test_the_charge_of_a_discharged_session_carries_medicare_codes(prices, patient):
     CoverageFactory(patient=patient, payer=PayerFactory(kind=PayerKind.MEDICARE), copay=None, coinsurance_percent=20)
     charge = discharge(discharged_session(patient=patient, dose=84, given=Decimal("84")))
     assert codes(charge) == [("G2083", "KX", 1)]
@@ -133,7 +132,7 @@ def test_a_no_show_carries_the_configured_fee(patient):
     session = discharged_session(patient=patient)
     session.status = SessionStatus.NO_SHOW
     session.save()
-    session_released.send(sender=type(session), session=session, by=None, late=True)
+    billing.charge_release_fee(session=session, by=None, late=True)
     charge = Charge.objects.get(session=session)
     assert (charge.kind, charge.patient_part) == (ChargeKind.NO_SHOW, Decimal("150.00"))
 
@@ -144,8 +143,8 @@ def test_only_a_late_cancellation_carries_the_cancellation_fee(patient):
     for s in (early, late):
         s.status = SessionStatus.CANCELLED
         s.save()
-    session_released.send(sender=type(early), session=early, by=None, late=False)
-    session_released.send(sender=type(late), session=late, by=None, late=True)
+    billing.charge_release_fee(session=early, by=None, late=False)
+    billing.charge_release_fee(session=late, by=None, late=True)
     assert not Charge.objects.filter(session=early).exists()
     assert Charge.objects.get(session=late).kind == ChargeKind.LATE_CANCEL
 
@@ -154,7 +153,7 @@ def test_a_zero_fee_makes_no_charge(patient):
     session = discharged_session(patient=patient)
     session.status = SessionStatus.NO_SHOW
     session.save()
-    session_released.send(sender=type(session), session=session, by=None, late=True)
+    billing.charge_release_fee(session=session, by=None, late=True)
     assert not Charge.objects.exists()
 
 

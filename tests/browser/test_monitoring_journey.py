@@ -45,9 +45,7 @@ def shift_back(session: TreatmentSession, minutes: int) -> None:
 
 def test_a_nurse_runs_a_session_from_check_in_to_discharge(page, cast):
     nurse = cast.staff
-    f.clinic_settings(
-        phone="+1 555 0100 200", address="100 Example Avenue\nSpringfield", rems_setting_id="SET-TEST-1"
-    )
+    f.clinic_settings(phone="+1 555 0100 200", address="100 Example Avenue\nSpringfield", rems_setting_id="SET-TEST-1")
     course = f.CourseFactory(patient=cast.patient_a)
     session = f.TreatmentSessionFactory(course=course, number=3, planned_dose_mg=56)
     lot = DrugLotFactory(lot_number="LOT-JOURNEY-1")

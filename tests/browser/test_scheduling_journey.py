@@ -46,7 +46,9 @@ def test_admin_plans_a_trd_course_from_the_calendar_and_patient_confirms_a_ride(
     rows = page.locator("table.course-sessions tbody tr")
     assert rows.count() == 8
     assert page.locator("table.course-sessions tbody tr", has_text="Induction").count() == 8
-    dates = [s.planned_start.astimezone(timezone.get_current_timezone()) for s in course.sessions.order_by("planned_start")]
+    dates = [
+        s.planned_start.astimezone(timezone.get_current_timezone()) for s in course.sessions.order_by("planned_start")
+    ]
     assert [d.weekday() for d in dates] == [0, 3] * 4
     assert min((b.date() - a.date()).days for a, b in zip(dates, dates[1:], strict=False)) >= 2
     assert not page.console_errors, page.console_errors

@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinic.models import RemsStatus
 from sessions.models import (
     AlertKind,
+    Charge,
     Decision,
     Drug,
     InvalidTransition,
@@ -23,7 +24,6 @@ from sessions.models import (
 )
 from sessions.monitoring import alerts, discharge, timeline
 from sessions.monitoring import services as m
-from sessions.signals import session_discharged
 from tests import factories as f
 from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, dosed, esketamine_session, iv_session
 
@@ -363,23 +363,15 @@ def test_observation_setting_below_120_does_not_shorten_esketamine(nurse, clock)
     assert timeline.earliest_discharge_at(s, cs) == minutes(120)
 
 
-def test_discharge_with_every_criterion_met_signs_the_record_and_tells_billing(nurse, clock):
+def test_discharge_with_every_criterion_met_signs_the_record_and_charges_the_session(nurse, clock):
     s = ready_session(nurse, clock)
-    received = []
-
-    def listener(sender, session, by, **kw):
-        received.append((session.pk, by.pk, session.status))
-
-    session_discharged.connect(listener)
-    try:
-        d = discharge.session_discharge(session=s, by=nurse, clinician_ready=True, ready_without_rule_minutes=75)
-    finally:
-        session_discharged.disconnect(listener)
+    d = discharge.session_discharge(session=s, by=nurse, clinician_ready=True, ready_without_rule_minutes=75)
     s.refresh_from_db()
     assert s.status == SessionStatus.DISCHARGED
     assert s.signed_at == s.discharged_at == minutes(121)
     assert s.discharged_by == nurse and d.ready_without_rule_minutes == 75
-    assert received == [(s.pk, nurse.pk, SessionStatus.DISCHARGED)]
+    charge = Charge.objects.get(session=s)
+    assert charge.history.get().history_user == nurse
     assert all(c["met"] for c in d.criteria)
 
 

@@ -1,11 +1,14 @@
 """Booking services and pages: courses, clashes, optimistic locking, cancellations, missed sessions."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from sessions.models import (
+    Charge,
+    ChargeKind,
     Course,
     CourseStatus,
     ReviewDecision,
@@ -13,8 +16,7 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
-from sessions.scheduling import booking
-from sessions.signals import session_released
+from sessions.scheduling import booking, courses, reviews, rides
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at
@@ -33,7 +35,7 @@ def plan_trd(cast, chairs, **kwargs):
         "by": cast.admin,
     }
     values.update(kwargs)
-    return booking.course_create(**values)
+    return courses.course_create(**values)
 
 
 def test_planning_a_course_books_eight_sessions_with_rides(cast, chairs):
@@ -161,30 +163,23 @@ def test_a_reschedule_too_close_to_the_next_session_is_refused(cast, chairs):
     assert "needs at least 2" in str(exc.value)
 
 
-def test_cancelling_renumbers_the_series_and_sends_the_release_signal(cast, chairs):
+def test_cancelling_early_renumbers_the_series_and_carries_no_fee(cast, chairs):
+    f.clinic_settings(cancellation_fee=Decimal("75.00"))
     course = plan_trd(cast, chairs)
     second = course.sessions.order_by("planned_start")[1]
-    received = []
-    session_released.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t1")
-    try:
-        booking.session_cancel(session=second, by=cast.admin, reason="Unwell", version=second.version)
-    finally:
-        session_released.disconnect(dispatch_uid="t1")
-    assert received[0]["session"].pk == second.pk and received[0]["late"] is False
+    booking.session_cancel(session=second, by=cast.admin, reason="Unwell", version=second.version)
+    assert not Charge.objects.filter(session=second).exists()
     numbers = list(course.sessions.holding_time().order_by("planned_start").values_list("number", flat=True))
     assert numbers == list(range(1, 8))
 
 
-def test_a_cancellation_inside_the_late_window_is_late(cast, chairs, frozen):
+def test_a_cancellation_inside_the_late_window_carries_the_late_fee(cast, chairs, frozen):
+    f.clinic_settings(cancellation_fee=Decimal("75.00"))
     course = plan_trd(cast, chairs)
     first = course.sessions.order_by("planned_start").first()
-    received = []
-    session_released.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="t2")
-    try:
-        booking.session_cancel(session=first, by=cast.admin, reason="Car trouble")
-    finally:
-        session_released.disconnect(dispatch_uid="t2")
-    assert received[0]["late"] is True
+    booking.session_cancel(session=first, by=cast.admin, reason="Car trouble")
+    charge = Charge.objects.get(session=first)
+    assert (charge.kind, charge.patient_part) == (ChargeKind.LATE_CANCEL, Decimal("75.00"))
 
 
 def test_a_cancellation_needs_a_reason(cast, chairs):
@@ -235,7 +230,7 @@ def test_a_missed_maintenance_session_offers_the_previous_schedule(cast, chairs)
 
 def test_the_end_of_induction_review_books_the_weekly_phase(cast, chairs):
     course = plan_trd(cast, chairs)
-    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, notes="Responding")
+    reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, notes="Responding")
     course.refresh_from_db()
     assert course.current_phase.order == 2
     weekly = list(course.sessions.filter(phase=course.current_phase).order_by("planned_start"))
@@ -247,7 +242,7 @@ def test_the_end_of_induction_review_books_the_weekly_phase(cast, chairs):
 
 def test_a_changed_frequency_plans_every_two_weeks(cast, chairs):
     course = plan_trd(cast, chairs)
-    booking.course_review(
+    reviews.course_review(
         course=course,
         by=cast.prescriber,
         decision=ReviewDecision.CHANGE_FREQUENCY,
@@ -263,12 +258,12 @@ def test_a_changed_frequency_plans_every_two_weeks(cast, chairs):
 def test_only_a_prescriber_records_a_review(cast, chairs):
     course = plan_trd(cast, chairs)
     with pytest.raises(ValidationError):
-        booking.course_review(course=course, by=cast.admin, decision=ReviewDecision.CONTINUE)
+        reviews.course_review(course=course, by=cast.admin, decision=ReviewDecision.CONTINUE)
 
 
 def test_stopping_at_review_ends_the_course_and_frees_the_chairs(cast, chairs):
     course = plan_trd(cast, chairs)
-    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.STOP, notes="No response")
+    reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.STOP, notes="No response")
     course.refresh_from_db()
     assert course.status == CourseStatus.ENDED
     assert not course.sessions.holding_time().exists()
@@ -276,9 +271,9 @@ def test_stopping_at_review_ends_the_course_and_frees_the_chairs(cast, chairs):
 
 def test_pausing_releases_upcoming_sessions_and_resuming_books_the_rest(cast, chairs):
     course = plan_trd(cast, chairs)
-    booking.course_pause(course=course, by=cast.admin, reason="Travelling")
+    courses.course_pause(course=course, by=cast.admin, reason="Travelling")
     assert not course.sessions.holding_time().exists()
-    booking.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
+    courses.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
     course.refresh_from_db()
     assert course.status == CourseStatus.ACTIVE
     assert course.sessions.holding_time().count() == 8
@@ -287,13 +282,13 @@ def test_pausing_releases_upcoming_sessions_and_resuming_books_the_rest(cast, ch
 def test_ending_a_course_needs_a_reason(cast, chairs):
     course = plan_trd(cast, chairs)
     with pytest.raises(ValidationError):
-        booking.course_end(course=course, by=cast.admin, reason="")
+        courses.course_end(course=course, by=cast.admin, reason="")
 
 
 def test_a_confirmed_ride_needs_a_driver(cast, chairs):
     course = plan_trd(cast, chairs)
     with pytest.raises(ValidationError):
-        booking.ride_update(
+        rides.ride_update(
             session=course.sessions.first(),
             by=cast.staff,
             kind="companion",
@@ -357,12 +352,12 @@ def test_the_plan_page_prefills_the_patient_from_the_patient_page(cast, chairs):
 
 def test_returning_to_the_previous_schedule_replaces_maintenance_with_weekly_sessions(cast, chairs):
     course = plan_trd(cast, chairs)
-    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE)
-    booking.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, sessions_to_plan=4)
+    reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE)
+    reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, sessions_to_plan=4)
     course.refresh_from_db()
     assert course.current_phase.kind == "maintenance"
     maintenance = course.current_phase
-    booking.course_review(
+    reviews.course_review(
         course=course, by=cast.prescriber, decision=ReviewDecision.RETURN_TO_PREVIOUS, sessions_to_plan=3
     )
     course.refresh_from_db()

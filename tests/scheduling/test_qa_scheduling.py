@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from sessions.models import Course
-from sessions.scheduling import booking
+from sessions.scheduling import booking, courses, reviews
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at
@@ -26,7 +26,7 @@ def plan_trd(cast, **kwargs):
         "by": cast.admin,
     }
     values.update(kwargs)
-    return booking.course_create(**values)
+    return courses.course_create(**values)
 
 
 def test_slots_offered_after_a_clash_with_the_patients_own_session_keep_the_course_spacing(cast, chairs):
@@ -75,7 +75,7 @@ def test_a_second_course_for_a_patient_with_an_open_course_is_refused(cast, chai
 
 def test_a_new_course_may_follow_an_ended_one(cast, chairs):
     first = plan_trd(cast)
-    booking.course_end(course=first, by=cast.admin, reason="Switching protocol")
+    courses.course_end(course=first, by=cast.admin, reason="Switching protocol")
     second = plan_trd(cast, protocol=f.protocol("esketamine-mdsi"))
     assert second.sessions.count() == 8
 
@@ -128,7 +128,7 @@ def test_the_review_still_books_the_next_phase_after_the_preferred_chair_is_take
     course = plan_trd(cast, preferred_chair=chairs[0])
     chairs[0].is_active = False
     chairs[0].save()
-    booking.course_review(course=course, by=cast.prescriber, decision="continue")
+    reviews.course_review(course=course, by=cast.prescriber, decision="continue")
     later = course.sessions.exclude(phase=course.protocol.phases.order_by("order").first())
     assert later.exists()
     assert not later.filter(chair=chairs[0]).exists()
@@ -136,10 +136,10 @@ def test_the_review_still_books_the_next_phase_after_the_preferred_chair_is_take
 
 def test_a_paused_course_resumes_after_its_preferred_chair_is_taken_out_of_use(cast, chairs, frozen):
     course = plan_trd(cast, preferred_chair=chairs[0])
-    booking.course_pause(course=course, by=cast.admin, reason="Travelling")
+    courses.course_pause(course=course, by=cast.admin, reason="Travelling")
     chairs[0].is_active = False
     chairs[0].save()
-    booking.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
+    courses.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
     assert course.sessions.filter(status="scheduled", chair=chairs[1]).count() == 8
 
 

@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from sessions.models import CourseStatus, RideStatus, SentReminder, SessionStatus, TreatmentSession
+from sessions.scheduling import courses
 from sessions.scheduling.reminders import due_reminders, enqueue_due_reminders
-from sessions.signals import session_discharged
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, NY, at
@@ -146,6 +146,6 @@ def test_the_last_discharge_of_a_phase_puts_the_course_awaiting_review(chairs):
     s = booked(chairs, start=at(MONDAY, 9))
     s.status = SessionStatus.DISCHARGED
     s.save()
-    session_discharged.send(sender=TreatmentSession, session=s, by=None)
+    courses.phase_end(session=s, by=None)
     s.course.refresh_from_db()
     assert s.course.status == CourseStatus.AWAITING_REVIEW

@@ -1,0 +1,115 @@
+"""The end-of-phase review: a prescriber's decision (continue, change frequency, return to the previous
+schedule, stop); the next phase is booked from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.audit import audited
+from clinic.models import ClinicSettings, User
+from sessions.models import (
+    Course,
+    CourseReview,
+    CourseStatus,
+    ProtocolPhase,
+    ReviewDecision,
+)
+from sessions.scheduling.booking import insert_slots, renumber
+from sessions.scheduling.courses import cancel_future_sessions, course_end, usable_chair
+from sessions.scheduling.planning import (
+    plan_phase,
+)
+
+
+@transaction.atomic
+def course_review(
+    *,
+    course: Course,
+    by: User,
+    decision: str,
+    notes: str = "",
+    next_phase: ProtocolPhase | None = None,
+    interval_weeks: int | None = None,
+    sessions_to_plan: int | None = None,
+    start_date: dt.date | None = None,
+) -> CourseReview:
+    """A prescriber's end-of-phase decision; the next phase is then booked from it."""
+    if not by.is_prescriber:
+        raise ValidationError("Only a prescriber can record a course review.")
+    course = (
+        Course.objects.select_for_update()
+        .select_related("patient", "protocol", "current_phase__protocol")
+        .get(pk=course.pk)
+    )
+    if course.status not in (CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW):
+        raise ValidationError(f"A course that is {course.get_status_display().lower()} cannot be reviewed.")
+    phase = course.current_phase
+    if decision == ReviewDecision.STOP:
+        target = None
+    elif decision == ReviewDecision.RETURN_TO_PREVIOUS:
+        target = phase.previous_phase()
+        if target is None:
+            raise ValidationError({"decision": "There is no earlier, more frequent schedule in this protocol."})
+    elif decision == ReviewDecision.CHANGE_FREQUENCY:
+        target = next_phase or phase.following_phase() or phase
+        if not interval_weeks:
+            raise ValidationError({"interval_weeks": "Give the new frequency (every how many weeks)."})
+    else:
+        target = next_phase or phase.following_phase()
+        if target is None:
+            raise ValidationError(
+                {"decision": "This protocol has no further phase: choose stop, or change the frequency."}
+            )
+    if target is not None and target.protocol_id != course.protocol_id:
+        raise ValidationError({"next_phase": "Choose a phase of this course's protocol."})
+
+    review = CourseReview(
+        course=course,
+        phase=phase,
+        next_phase=target,
+        decision=decision,
+        interval_weeks=interval_weeks,
+        sessions_to_plan=sessions_to_plan,
+        notes=notes.strip(),
+        reviewed_by=by,
+    )
+    review.save()
+    if target is None:
+        course_end(course=course, by=by, reason=f"Stopped at review: {notes.strip() or 'prescriber decision'}")
+        return review
+
+    # Continuing keeps the rest of the current phase and books the next one after it; returning to the
+    # previous schedule replaces everything still ahead.
+    keep = None if decision == ReviewDecision.RETURN_TO_PREVIOUS else phase
+    cancel_future_sessions(
+        course, by=by, reason=f"Replaced after review ({review.get_decision_display().lower()})", keep_phase=keep
+    )
+    renumber(course, by=by)
+    remaining = list(course.sessions.holding_time().order_by("planned_start"))
+    tz = ClinicSettings.load().tz
+    last_day = remaining[-1].planned_start.astimezone(tz).date() if remaining else None
+    today = timezone.localdate(timezone=tz)
+    begin = start_date or max(today, (last_day + dt.timedelta(days=1)) if last_day else today)
+    slots = plan_phase(
+        phase=target,
+        start_date=begin,
+        weekdays=course.weekday_list,
+        time=course.preferred_time,
+        patient=course.patient,
+        preferred_chair=usable_chair(course),
+        count=sessions_to_plan,
+        interval_weeks=interval_weeks,
+        after=last_day,
+        first_index=len(remaining) + 1,
+        first_of_course=not remaining,
+    )
+    insert_slots(slots, course=course, by=by, reason=f"Planned after review: {review.get_decision_display()}")
+    course.current_phase = target
+    course.status = CourseStatus.ACTIVE
+    audited(course, by=by, reason=f"Review: {review.get_decision_display()} → {target.name}")
+    course.save(update_fields=["current_phase", "status"])
+    return review
