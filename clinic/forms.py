@@ -5,8 +5,42 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import THRESHOLD_SOURCES, Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError beside the field it names, or above the form.
+
+    The one place that turns a service's refusal into form errors, so every page shows it the same way.
+    """
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            target = name if name in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+class ActionForm(forms.Form):
+    """A small form posting to one action URL, laid out by crispy."""
+
+    submit_label = "Save"
+    submit_class = "btn-primary"
+    layout: Layout | None = None
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        # Several of these forms share a page: ids are unique per form (id_vitals_taken_at, …).
+        kwargs.setdefault("auto_id", f"id_{self.__class__.__name__.removesuffix('Form').lower()}_%s")
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        if self.layout is not None:
+            self.helper.layout = self.layout
+        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
 
 
 class CrispyMixin:

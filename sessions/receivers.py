@@ -5,4 +5,5 @@ discharge, a fee at cancellation, the course awaiting review) are called directl
 from sessions import history  # noqa: F401
 from sessions.billing import panels as billing_panels  # noqa: F401
 from sessions.monitoring import panels as monitoring_panels  # noqa: F401
+from sessions.outcomes import panels as outcomes_panels  # noqa: F401
 from sessions.scheduling import panels as scheduling_panels  # noqa: F401

@@ -10,5 +10,6 @@ urlpatterns = [
     path("portal/", home.portal_home, name="portal_home"),
     path("", include("sessions.scheduling.urls")),
     path("", include("sessions.monitoring.urls")),
+    path("", include("sessions.outcomes.urls")),
     path("", include("sessions.billing.urls")),
 ]

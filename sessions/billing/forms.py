@@ -237,12 +237,3 @@ class PlanForm(forms.Form):
             ),
             "note",
         )
-
-
-def apply_service_error(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError beside the field it names, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -18,6 +18,7 @@ from clinic.access import (
     patient_required,
     portal_patient,
 )
+from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings
 from sessions.billing import plans as payment_plans
 from sessions.billing import services as billing
@@ -31,7 +32,6 @@ from sessions.billing.forms import (
     PlanForm,
     PriceForm,
     RefundForm,
-    apply_service_error,
 )
 from sessions.billing.reports import REPORTS
 from sessions.models import RELEASED_STATUSES, Charge, Coverage, Payer, Payment, Price, PriorAuthorisation
@@ -210,7 +210,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             payment = billing.payment_record(patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_service_error(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Payment recorded; receipt {payment.receipt_number}.")
             return redirect("billing_receipt", pk=payment.pk)
@@ -233,7 +233,7 @@ def refund_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             refund = billing.refund_record(patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_service_error(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Refund recorded; receipt {refund.receipt_number}.")
             return redirect("billing_receipt", pk=refund.pk)
@@ -256,7 +256,7 @@ def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             billing.adjustment_record(charge=charge, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_service_error(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Adjustment recorded.")
             return redirect("billing_patient", pk=charge.patient_id)
@@ -277,7 +277,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             payment_plans.payment_plan_create(patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_service_error(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Payment plan set up.")
             return redirect("billing_patient", pk=patient.pk)

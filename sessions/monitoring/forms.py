@@ -1,4 +1,4 @@
-"""Forms of the live session screen, REMS, lots and outcome questionnaires.
+"""Forms of the live session screen, REMS and lots.
 
 They validate ranges and required answers with a message beside the field; the services check
 the clinical rules (state, thresholds, timing) and the views show those messages too.
@@ -13,9 +13,9 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
-from clinic.forms import DateInput, TimeInput
+from clinic.forms import ActionForm, DateInput, TimeInput
 from clinic.models import Patient
-from sessions.models import CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Instrument, Severity
+from sessions.models import CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
 from sessions.models.monitoring import (
     CADSS6_ITEMS,
     DIASTOLIC_RANGE,
@@ -24,25 +24,6 @@ from sessions.models.monitoring import (
     SPO2_RANGE,
     SYSTOLIC_RANGE,
 )
-from sessions.models.outcomes import ANSWERS, ITEMS
-
-
-class ActionForm(forms.Form):
-    """A small form posting to one action URL, laid out by crispy."""
-
-    submit_label = "Save"
-    submit_class = "btn-primary"
-    layout: Layout | None = None
-
-    def __init__(self, *args, action: str = "", **kwargs):
-        # Several of these forms share a page: ids are unique per form (id_vitals_taken_at, …).
-        kwargs.setdefault("auto_id", f"id_{self.__class__.__name__.removesuffix('Form').lower()}_%s")
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_action = action
-        if self.layout is not None:
-            self.helper.layout = self.layout
-        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
 
 
 def at_time(value: dt.time | None) -> dt.datetime | None:
@@ -305,23 +286,3 @@ class ReceiptForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["patient"].queryset = Patient.objects.active()
         self.fields["lot"].queryset = DrugLot.objects.filter(drug=Drug.ESKETAMINE)
-
-
-class OutcomeForm(ActionForm):
-    """PHQ-9 or GAD-7: every question answered 0–3 (over the last two weeks)."""
-
-    submit_label = "Save answers"
-
-    def __init__(self, *args, instrument: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instrument = instrument
-        for i, text in enumerate(ITEMS[instrument], start=1):
-            self.fields[f"q{i}"] = forms.TypedChoiceField(
-                label=f"{i}. {text}", coerce=int, choices=ANSWERS, widget=forms.RadioSelect
-            )
-
-    def items(self) -> list[int]:
-        return [self.cleaned_data[f"q{i}"] for i in range(1, len(ITEMS[self.instrument]) + 1)]
-
-
-INSTRUMENT_TITLES = {Instrument.PHQ9: "PHQ-9", Instrument.GAD7: "GAD-7"}

@@ -1,4 +1,4 @@
-"""What live monitoring adds to shared pages (the patient page, the portal) and to the audit trail."""
+"""What live monitoring adds to shared pages (the patient page, the booking page) and to the audit trail."""
 
 from __future__ import annotations
 
@@ -18,14 +18,11 @@ from sessions.models import (
     Assessment,
     CheckIn,
     Discharge,
-    Instrument,
-    OutcomeScore,
     SessionStatus,
     TreatmentSession,
     VitalsKind,
     VitalsReading,
 )
-from sessions.outcomes.services import summary
 
 CHART_SESSIONS = 16
 
@@ -55,7 +52,6 @@ def _bp_series(sessions: list[TreatmentSession], cs: ClinicSettings) -> dict:
 @register_panel("patient", order=30, template="sessions/monitoring/_patient_panel.html")
 def patient_monitoring_panel(request, patient) -> dict:
     cs = ClinicSettings.load()
-    scores = list(patient.outcome_scores.order_by("completed_at", "pk"))
     sessions = list(
         TreatmentSession.objects.filter(patient=patient)
         .exclude(status__in=[SessionStatus.SCHEDULED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
@@ -64,34 +60,15 @@ def patient_monitoring_panel(request, patient) -> dict:
         .order_by("-planned_start")[:CHART_SESSIONS]
     )
     sessions.reverse()
-    dates = sorted({timezone.localtime(s.completed_at).date() for s in scores})
-    by_day: dict = {}
-    for sc in scores:
-        by_day[(timezone.localtime(sc.completed_at).date(), sc.instrument)] = sc.total
-    outcome_data = {
-        "labels": [d.strftime("%Y-%m-%d") for d in dates],
-        "phq9": [by_day.get((d, Instrument.PHQ9)) for d in dates],
-        "gad7": [by_day.get((d, Instrument.GAD7)) for d in dates],
-    }
     open_alerts = list(Alert.objects.open().filter(patient=patient, session__isnull=True).order_by("-raised_at"))
     return {
         "patient": patient,
-        "outcome_data": outcome_data,
         "bp_data": _bp_series(sessions, cs),
-        "phq9": summary(scores, Instrument.PHQ9),
-        "gad7": summary(scores, Instrument.GAD7),
-        "has_scores": bool(scores),
         "has_sessions": bool(sessions),
         "recent_sessions": list(reversed(sessions))[:8],
         "open_alerts": open_alerts,
     }
 
-
-@register_panel("portal", order=30, template="sessions/monitoring/_portal_panel.html")
-def portal_questionnaire_panel(request, patient) -> dict:
-    today = timezone.localdate()
-    done = set(patient.outcome_scores.filter(completed_at__date=today).values_list("instrument", flat=True))
-    return {"done_today": done, "all_done": {Instrument.PHQ9, Instrument.GAD7} <= done}
 
 
 @register_panel("booking", order=10, template="sessions/monitoring/_booking_panel.html")
@@ -114,4 +91,3 @@ def monitoring_history(patient):
     yield "Discharge", Discharge.history.filter(session_id__in=sessions)
     yield "Amendment", Amendment.history.filter(session_id__in=sessions)
     yield "Alert", Alert.history.filter(patient_id=patient.pk)
-    yield "Questionnaire", OutcomeScore.history.filter(patient_id=patient.pk)

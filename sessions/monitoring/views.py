@@ -6,20 +6,14 @@ again with the message beside the field (status 400), nothing saved.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
-from clinic.access import clinical_required, note_patient_access, patient_for, patient_required, portal_patient
+from clinic.access import clinical_required, note_patient_access
 from clinic.models import ClinicSettings
 from sessions.models import (
     IN_CLINIC_STATUSES,
@@ -27,26 +21,17 @@ from sessions.models import (
     AdministrationKind,
     Alert,
     Assessment,
-    DeviceReceipt,
-    DrugLot,
-    Instrument,
-    InvalidTransition,
     OutcomeScore,
-    RemsStatusFilter,
     Scale,
     SessionStatus,
-    Source,
     TreatmentSession,
     VitalsReading,
 )
-from sessions.monitoring import alerts as alert_services
 from sessions.monitoring import discharge as discharge_services
-from sessions.monitoring import lots as lot_services
 from sessions.monitoring import rems as rems_services
 from sessions.monitoring import services as monitoring
 from sessions.monitoring import timeline
 from sessions.monitoring.forms import (
-    INSTRUMENT_TITLES,
     AcknowledgeForm,
     AdverseEventForm,
     AmendmentForm,
@@ -58,15 +43,9 @@ from sessions.monitoring.forms import (
     DischargeForm,
     InfusionEndForm,
     InfusionStartForm,
-    LotForm,
     MoaasForm,
-    OutcomeForm,
-    ReceiptForm,
-    RemsSubmitForm,
     VitalsForm,
-    at_time,
 )
-from sessions.outcomes import services as outcome_services
 
 # ---- lookups --------------------------------------------------------------------------------
 
@@ -111,17 +90,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error.messages)
-
-
-# ---- the live state of one session ----------------------------------------------------------
 
 
 def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
@@ -252,253 +220,6 @@ def session_live(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/monitoring/_live.html", context)
 
 
-def _action(
-    request: HttpRequest,
-    pk: int,
-    key: str,
-    form: object,
-    call: Callable[[TreatmentSession, dict], object],
-    done: str,
-) -> HttpResponse:
-    session = _session(request, pk)
-    if form.is_valid():
-        try:
-            call(session, form.cleaned_data)
-        except InvalidTransition as e:
-            messages.error(request, str(e))
-            return redirect(session)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, done)
-            return redirect(session)
-    messages.error(request, "Not saved — see the message beside the form.")
-    return _detail(request, session, {key: form}, status=400)
-
-
-@clinical_required
-@require_POST
-def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.session_check_in(session=s, by=request.user, checklist=d)
-
-    return _action(request, pk, "checkin", CheckInForm(request.POST), call, "Checked in.")
-
-
-@clinical_required
-@require_POST
-def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.vitals_record(
-            session=s,
-            by=request.user,
-            systolic=d["systolic"],
-            diastolic=d["diastolic"],
-            heart_rate=d["heart_rate"],
-            spo2=d["spo2"],
-            taken_at=at_time(d["taken_at"]),
-        )
-
-    return _action(request, pk, "vitals", VitalsForm(request.POST), call, "Vitals recorded.")
-
-
-@clinical_required
-@require_POST
-def session_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_prescriber:
-        messages.error(request, "Only a prescriber can record the dosing decision.")
-        return redirect("session_detail", pk=pk)
-
-    def call(s, d):
-        monitoring.dosing_decision_record(session=s, by=request.user, decision=d["decision"], reason=d["reason"])
-
-    return _action(request, pk, "decision", DecisionForm(request.POST), call, "Decision recorded.")
-
-
-@clinical_required
-@require_POST
-def session_defer(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.session_defer(session=s, by=request.user, reason=d["reason"])
-
-    return _action(request, pk, "defer", DeferForm(request.POST), call, "Session deferred: no dose today.")
-
-
-@clinical_required
-@require_POST
-def session_start_dosing(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    try:
-        monitoring.session_start_dosing(session=session, by=request.user)
-    except (ValidationError, InvalidTransition) as e:
-        for msg in getattr(e, "messages", [str(e)]):
-            messages.error(request, msg)
-    else:
-        messages.success(request, "Dosing started.")
-    return redirect(session)
-
-
-@clinical_required
-@require_POST
-def session_device(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = DeviceForm(request.POST, patient=session.patient)
-
-    def call(s, d):
-        adm = monitoring.administer_device(
-            session=s, by=request.user, lot=d["lot"], receipt=d["receipt"], given_at=at_time(d["given_at"])
-        )
-        if adm.warning:
-            messages.warning(request, adm.warning)
-
-    return _action(request, pk, "device", form, call, "Device recorded.")
-
-
-@clinical_required
-@require_POST
-def session_infusion_start(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        adm = monitoring.infusion_start(
-            session=s,
-            by=request.user,
-            lot=d["lot"],
-            weight_kg=d["weight_kg"],
-            mg_per_kg=d["mg_per_kg"],
-            started_at=at_time(d["started_at"]),
-        )
-        if adm.warning:
-            messages.warning(request, adm.warning)
-
-    return _action(request, pk, "infusion_start", InfusionStartForm(request.POST), call, "Infusion started.")
-
-
-@clinical_required
-@require_POST
-def session_infusion_end(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.infusion_end(session=s, by=request.user, ended_at=at_time(d["ended_at"]))
-
-    return _action(request, pk, "infusion_end", InfusionEndForm(request.POST), call, "Infusion ended.")
-
-
-@clinical_required
-@require_POST
-def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    try:
-        monitoring.session_start_observing(session=session, by=request.user)
-    except (ValidationError, InvalidTransition) as e:
-        for msg in getattr(e, "messages", [str(e)]):
-            messages.error(request, msg)
-    else:
-        messages.success(request, "Dosing complete: observing.")
-    return redirect(session)
-
-
-@clinical_required
-@require_POST
-def session_moaas(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.assessment_record(
-            session=s, by=request.user, scale=Scale.MOAAS, score=d["score"], taken_at=at_time(d["taken_at"])
-        )
-
-    return _action(request, pk, "moaas", MoaasForm(request.POST), call, "MOAA/S recorded.")
-
-
-@clinical_required
-@require_POST
-def session_cadss(request: HttpRequest, pk: int) -> HttpResponse:
-    full = request.GET.get("full") == "1"
-    form = CadssForm(request.POST, full=full)
-
-    def call(s, d):
-        monitoring.assessment_record(
-            session=s,
-            by=request.user,
-            scale=Scale.CADSS if full else Scale.CADSS6,
-            items=form.items(),
-            taken_at=at_time(d["taken_at"]),
-        )
-
-    return _action(request, pk, "cadss_full" if full else "cadss", form, call, "CADSS recorded.")
-
-
-@clinical_required
-@require_POST
-def session_adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.adverse_event_record(
-            session=s,
-            by=request.user,
-            description=d["description"],
-            severity=d["severity"],
-            occurred_at=at_time(d["occurred_at"]),
-            action=d["action"],
-            serious=d["serious"],
-        )
-
-    return _action(request, pk, "adverse", AdverseEventForm(request.POST), call, "Adverse event recorded.")
-
-
-@clinical_required
-@require_POST
-def session_ride_arrived(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    try:
-        monitoring.ride_arrived(session=session, by=request.user)
-    except ValidationError as e:
-        messages.error(request, " ".join(e.messages))
-    else:
-        messages.success(request, "Ride home is here.")
-    return redirect(session)
-
-
-@clinical_required
-@require_POST
-def session_discharge(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        discharge_services.session_discharge(
-            session=s,
-            by=request.user,
-            clinician_ready=d["clinician_ready"],
-            ready_without_rule_minutes=d["ready_without_rule_minutes"],
-            override_reason=d["override_reason"],
-        )
-
-    return _action(request, pk, "discharge", DischargeForm(request.POST), call, "Discharged; the record is signed.")
-
-
-@clinical_required
-@require_POST
-def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.amendment_add(session=s, by=request.user, **d)
-
-    return _action(request, pk, "amendment", AmendmentForm(request.POST), call, "Amendment added.")
-
-
-@clinical_required
-@require_POST
-def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert.objects.select_related("session"), pk=pk)
-    default = alert.session.get_absolute_url() if alert.session_id else reverse("monitor_board")
-    form = AcknowledgeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Write the action taken to acknowledge the alert.")
-    else:
-        try:
-            alert_services.alert_acknowledge(alert=alert, by=request.user, action=form.cleaned_data["action"])
-        except ValidationError as e:
-            messages.error(request, " ".join(e.messages))
-        else:
-            messages.success(request, "Alert acknowledged.")
-    return HttpResponseRedirect(_safe_next(request, default))
-
-
-# ---- the board ------------------------------------------------------------------------------
-
-
 def _board_context() -> dict:
     cs = ClinicSettings.load()
     now = timezone.now()
@@ -526,208 +247,3 @@ def monitor_board(request: HttpRequest) -> HttpResponse:
 @clinical_required
 def monitor_board_live(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/monitoring/_board_live.html", _board_context())
-
-
-# ---- REMS -----------------------------------------------------------------------------------
-
-
-@clinical_required
-def rems_list(request: HttpRequest) -> HttpResponse:
-    cs = ClinicSettings.load()
-    wanted = request.GET.get("status") or ""
-    rows = []
-    counts = dict.fromkeys(RemsStatusFilter.values, 0)
-    for s in rems_services.rems_sessions(cs):
-        status = rems_services.form_status(s, cs)
-        counts[status] += 1
-        if not wanted or wanted == status:
-            rows.append({"s": s, "status": status, "due": rems_services.due_date(s, cs)})
-    context = {"rows": rows[:200], "counts": counts, "wanted": wanted, "statuses": RemsStatusFilter.choices}
-    return render(request, "sessions/monitoring/rems_list.html", context)
-
-
-@clinical_required
-def rems_form(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    if not session.is_esketamine:
-        raise Http404("REMS forms are for esketamine sessions.")
-    cs = ClinicSettings.load()
-    context = {
-        "s": session,
-        "form_data": rems_services.rems_form(session, cs),
-        "status": rems_services.form_status(session, cs) if session.status == SessionStatus.DISCHARGED else None,
-        "due": rems_services.due_date(session, cs),
-        "submit_form": RemsSubmitForm(action=reverse("rems_submit", args=[session.pk])),
-    }
-    return render(request, "sessions/monitoring/rems_form.html", context)
-
-
-@clinical_required
-@require_POST
-def rems_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
-    form = RemsSubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            rems_services.rems_submit(session=session, by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "REMS form marked as submitted.")
-            return redirect("rems_form", pk=session.pk)
-    messages.error(request, "Not saved: " + " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect("rems_form", pk=session.pk)
-
-
-# ---- lots and device receipts ---------------------------------------------------------------
-
-
-def _lots_page(request: HttpRequest, lot_form=None, receipt_form=None, status: int = 200) -> HttpResponse:
-    receipts = lot_services.receipts_with_use(
-        DeviceReceipt.objects.select_related("patient", "lot").prefetch_related("administrations")
-    )
-    context = {
-        "lots": DrugLot.objects.select_related("received_by").order_by("-received_on"),
-        "receipts": [r for r in receipts if r.state != "used"],
-        "alerts": [r for r in receipts if r.state in ("expired", "soon")],
-        "lot_form": lot_form or LotForm(action=reverse("lot_create")),
-        "receipt_form": receipt_form or ReceiptForm(action=reverse("receipt_create")),
-        "today": timezone.localdate(),
-    }
-    return render(request, "sessions/monitoring/lot_list.html", context, status=status)
-
-
-@clinical_required
-def lot_list(request: HttpRequest) -> HttpResponse:
-    return _lots_page(request)
-
-
-@clinical_required
-@require_POST
-def lot_create(request: HttpRequest) -> HttpResponse:
-    form = LotForm(request.POST, action=reverse("lot_create"))
-    if form.is_valid():
-        try:
-            lot_services.lot_receive(by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "Lot received.")
-            return redirect("lot_list")
-    return _lots_page(request, lot_form=form, status=400)
-
-
-@clinical_required
-@require_POST
-def receipt_create(request: HttpRequest) -> HttpResponse:
-    form = ReceiptForm(request.POST, action=reverse("receipt_create"))
-    if form.is_valid():
-        try:
-            lot_services.receipt_record(by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "Device receipt recorded.")
-            return redirect("lot_list")
-    return _lots_page(request, receipt_form=form, status=400)
-
-
-@clinical_required
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lot = get_object_or_404(DrugLot.objects.select_related("received_by"), pk=pk)
-    return render(request, "sessions/monitoring/lot_detail.html", {"lot": lot, "log": lot_services.lot_log(lot)})
-
-
-# ---- outcomes -------------------------------------------------------------------------------
-
-
-def _instrument(value: str) -> str:
-    if value not in Instrument.values:
-        raise Http404("Unknown questionnaire.")
-    return value
-
-
-@clinical_required
-def outcome_create(request: HttpRequest, pk: int, instrument: str) -> HttpResponse:
-    patient = patient_for(request, pk)
-    instrument = _instrument(instrument)
-    session = None
-    if request.GET.get("session"):
-        session = get_object_or_404(TreatmentSession, pk=request.GET["session"], patient=patient)
-    form = OutcomeForm(request.POST or None, instrument=instrument)
-    if request.method == "POST" and form.is_valid():
-        score = outcome_services.outcome_record(
-            patient=patient,
-            by=request.user,
-            instrument=instrument,
-            items=form.items(),
-            source=Source.STAFF,
-            session=session,
-        )
-        messages.success(request, f"{INSTRUMENT_TITLES[instrument]} saved: {score.total} ({score.band}).")
-        return redirect(session.get_absolute_url() if session else patient.get_absolute_url())
-    title = f"{INSTRUMENT_TITLES[instrument]} for {patient.full_name}"
-    back = session.get_absolute_url() if session else patient.get_absolute_url()
-    return render(
-        request,
-        "sessions/monitoring/questionnaire.html",
-        {"form": form, "title": title, "back": back, "instrument": instrument},
-    )
-
-
-def _next_session(patient):
-    return (
-        patient.sessions.filter(
-            planned_start__gte=timezone.now() - dt.timedelta(hours=12),
-            status__in=[SessionStatus.SCHEDULED, *IN_CLINIC_STATUSES],
-        )
-        .order_by("planned_start")
-        .first()
-    )
-
-
-@patient_required
-def portal_questionnaires(request: HttpRequest) -> HttpResponse:
-    patient = portal_patient(request)
-    scores = list(patient.outcome_scores.order_by("-completed_at")[:20])
-    today = timezone.localdate()
-    done_today = {s.instrument for s in scores if timezone.localdate(s.completed_at) == today}
-    context = {
-        "patient": patient,
-        "scores": scores,
-        "instruments": [(v, INSTRUMENT_TITLES[v], v in done_today) for v in Instrument.values],
-        "next_session": _next_session(patient),
-    }
-    return render(request, "sessions/monitoring/portal_questionnaires.html", context)
-
-
-@patient_required
-def portal_questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
-    patient = portal_patient(request)
-    instrument = _instrument(instrument)
-    form = OutcomeForm(request.POST or None, instrument=instrument)
-    if request.method == "POST" and form.is_valid():
-        session = _next_session(patient)
-        if session and timezone.localdate(session.planned_start) != timezone.localdate():
-            session = None
-        outcome_services.outcome_record(
-            patient=patient,
-            by=request.user,
-            instrument=instrument,
-            items=form.items(),
-            source=Source.PORTAL,
-            session=session,
-        )
-        messages.success(request, "Thank you — your answers are saved and your care team will see them.")
-        return redirect("portal_questionnaires")
-    return render(
-        request,
-        "sessions/monitoring/questionnaire.html",
-        {
-            "form": form,
-            "title": INSTRUMENT_TITLES[instrument],
-            "back": reverse("portal_questionnaires"),
-            "instrument": instrument,
-            "portal": True,
-        },
-    )

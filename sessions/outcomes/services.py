@@ -21,6 +21,8 @@ RESPONSE_FALL = 0.5  # response: at least 50 % fall from baseline
 PHQ9_REMISSION_BELOW = 5
 PHQ9_RESPONSE_BASELINE_ABOVE = 9
 
+INSTRUMENT_TITLES = {Instrument.PHQ9: "PHQ-9", Instrument.GAD7: "GAD-7"}
+
 
 def outcome_record(
     *,

@@ -15,18 +15,6 @@ from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
 from sessions.models import CourseStatus, Protocol, ProtocolPhase, ReviewDecision, RideKind
 
 
-def apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError beside the matching field (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 def clinic_datetime(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=ClinicSettings.load().tz)
 

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import patient_required, portal_patient
 from clinic.audit import audited
+from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings, Patient, new_calendar_token
 from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
 from sessions.scheduling import rides
 from sessions.scheduling.calendars import with_series
-from sessions.scheduling.forms import RideForm, apply_errors
+from sessions.scheduling.forms import RideForm
 from sessions.scheduling.ics import calendar_for
 
 
@@ -81,7 +82,7 @@ def portal_ride(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             rides.ride_update(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             confirmed = form.cleaned_data["confirm"]
             messages.success(request, "Thank you: your ride is confirmed." if confirmed else "Your ride is saved.")

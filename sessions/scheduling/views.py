@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, clinical_required, note_patient_access, prescriber_required
+from clinic.forms import apply_service_errors
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient
 from clinic.panels import panels_for
 from sessions.billing.authorisations import sessions_beyond_authorisation
@@ -37,7 +38,6 @@ from sessions.scheduling.forms import (
     RideForm,
     SlotForm,
     VersionForm,
-    apply_errors,
 )
 from sessions.scheduling.planning import next_free_slots, plan_phase
 
@@ -121,7 +121,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
             suggestions = exc.suggestions
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
     patient = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
     if patient is None and str(initial.get("patient", "")).isdigit():
         patient = Patient.objects.active().filter(pk=initial["patient"]).first()
@@ -201,7 +201,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             review = review_services.course_review(course=course, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if review.next_phase is None:
                 messages.success(request, "Review recorded: the course is stopped and its upcoming sessions cancelled.")
@@ -218,7 +218,7 @@ def _course_action(request: HttpRequest, pk: int, *, title: str, form, action, d
         try:
             action(course, form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect(course)
@@ -346,7 +346,7 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc)
             suggestions = exc.suggestions
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Booking moved.")
             return redirect("booking_detail", pk)
@@ -368,7 +368,7 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Booking cancelled; the chair is free again.")
             return redirect("booking_detail", pk)
@@ -400,7 +400,7 @@ def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             ride_services.ride_update(session=session, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Ride saved.")
             return redirect("booking_detail", pk)

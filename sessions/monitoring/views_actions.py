@@ -1,0 +1,286 @@
+"""One POST per step of the live session: each validates its form, calls one service and returns to the
+session page (the form with its message beside the field when the service refuses)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clinic.access import clinical_required
+from clinic.forms import apply_service_errors
+from sessions.models import (
+    Alert,
+    InvalidTransition,
+    Scale,
+    TreatmentSession,
+)
+from sessions.monitoring import alerts as alert_services
+from sessions.monitoring import discharge as discharge_services
+from sessions.monitoring import services as monitoring
+from sessions.monitoring.forms import (
+    AcknowledgeForm,
+    AdverseEventForm,
+    AmendmentForm,
+    CadssForm,
+    CheckInForm,
+    DecisionForm,
+    DeferForm,
+    DeviceForm,
+    DischargeForm,
+    InfusionEndForm,
+    InfusionStartForm,
+    MoaasForm,
+    VitalsForm,
+    at_time,
+)
+from sessions.monitoring.views import _detail, _safe_next, _session
+
+
+def _action(
+    request: HttpRequest,
+    pk: int,
+    key: str,
+    form: object,
+    call: Callable[[TreatmentSession, dict], object],
+    done: str,
+) -> HttpResponse:
+    session = _session(request, pk)
+    if form.is_valid():
+        try:
+            call(session, form.cleaned_data)
+        except InvalidTransition as e:
+            messages.error(request, str(e))
+            return redirect(session)
+        except ValidationError as e:
+            apply_service_errors(form, e)
+        else:
+            messages.success(request, done)
+            return redirect(session)
+    messages.error(request, "Not saved — see the message beside the form.")
+    return _detail(request, session, {key: form}, status=400)
+
+
+@clinical_required
+@require_POST
+def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.session_check_in(session=s, by=request.user, checklist=d)
+
+    return _action(request, pk, "checkin", CheckInForm(request.POST), call, "Checked in.")
+
+
+@clinical_required
+@require_POST
+def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.vitals_record(
+            session=s,
+            by=request.user,
+            systolic=d["systolic"],
+            diastolic=d["diastolic"],
+            heart_rate=d["heart_rate"],
+            spo2=d["spo2"],
+            taken_at=at_time(d["taken_at"]),
+        )
+
+    return _action(request, pk, "vitals", VitalsForm(request.POST), call, "Vitals recorded.")
+
+
+@clinical_required
+@require_POST
+def session_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_prescriber:
+        messages.error(request, "Only a prescriber can record the dosing decision.")
+        return redirect("session_detail", pk=pk)
+
+    def call(s, d):
+        monitoring.dosing_decision_record(session=s, by=request.user, decision=d["decision"], reason=d["reason"])
+
+    return _action(request, pk, "decision", DecisionForm(request.POST), call, "Decision recorded.")
+
+
+@clinical_required
+@require_POST
+def session_defer(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.session_defer(session=s, by=request.user, reason=d["reason"])
+
+    return _action(request, pk, "defer", DeferForm(request.POST), call, "Session deferred: no dose today.")
+
+
+@clinical_required
+@require_POST
+def session_start_dosing(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    try:
+        monitoring.session_start_dosing(session=session, by=request.user)
+    except (ValidationError, InvalidTransition) as e:
+        for msg in getattr(e, "messages", [str(e)]):
+            messages.error(request, msg)
+    else:
+        messages.success(request, "Dosing started.")
+    return redirect(session)
+
+
+@clinical_required
+@require_POST
+def session_device(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    form = DeviceForm(request.POST, patient=session.patient)
+
+    def call(s, d):
+        adm = monitoring.administer_device(
+            session=s, by=request.user, lot=d["lot"], receipt=d["receipt"], given_at=at_time(d["given_at"])
+        )
+        if adm.warning:
+            messages.warning(request, adm.warning)
+
+    return _action(request, pk, "device", form, call, "Device recorded.")
+
+
+@clinical_required
+@require_POST
+def session_infusion_start(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        adm = monitoring.infusion_start(
+            session=s,
+            by=request.user,
+            lot=d["lot"],
+            weight_kg=d["weight_kg"],
+            mg_per_kg=d["mg_per_kg"],
+            started_at=at_time(d["started_at"]),
+        )
+        if adm.warning:
+            messages.warning(request, adm.warning)
+
+    return _action(request, pk, "infusion_start", InfusionStartForm(request.POST), call, "Infusion started.")
+
+
+@clinical_required
+@require_POST
+def session_infusion_end(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.infusion_end(session=s, by=request.user, ended_at=at_time(d["ended_at"]))
+
+    return _action(request, pk, "infusion_end", InfusionEndForm(request.POST), call, "Infusion ended.")
+
+
+@clinical_required
+@require_POST
+def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    try:
+        monitoring.session_start_observing(session=session, by=request.user)
+    except (ValidationError, InvalidTransition) as e:
+        for msg in getattr(e, "messages", [str(e)]):
+            messages.error(request, msg)
+    else:
+        messages.success(request, "Dosing complete: observing.")
+    return redirect(session)
+
+
+@clinical_required
+@require_POST
+def session_moaas(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.assessment_record(
+            session=s, by=request.user, scale=Scale.MOAAS, score=d["score"], taken_at=at_time(d["taken_at"])
+        )
+
+    return _action(request, pk, "moaas", MoaasForm(request.POST), call, "MOAA/S recorded.")
+
+
+@clinical_required
+@require_POST
+def session_cadss(request: HttpRequest, pk: int) -> HttpResponse:
+    full = request.GET.get("full") == "1"
+    form = CadssForm(request.POST, full=full)
+
+    def call(s, d):
+        monitoring.assessment_record(
+            session=s,
+            by=request.user,
+            scale=Scale.CADSS if full else Scale.CADSS6,
+            items=form.items(),
+            taken_at=at_time(d["taken_at"]),
+        )
+
+    return _action(request, pk, "cadss_full" if full else "cadss", form, call, "CADSS recorded.")
+
+
+@clinical_required
+@require_POST
+def session_adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.adverse_event_record(
+            session=s,
+            by=request.user,
+            description=d["description"],
+            severity=d["severity"],
+            occurred_at=at_time(d["occurred_at"]),
+            action=d["action"],
+            serious=d["serious"],
+        )
+
+    return _action(request, pk, "adverse", AdverseEventForm(request.POST), call, "Adverse event recorded.")
+
+
+@clinical_required
+@require_POST
+def session_ride_arrived(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    try:
+        monitoring.ride_arrived(session=session, by=request.user)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        messages.success(request, "Ride home is here.")
+    return redirect(session)
+
+
+@clinical_required
+@require_POST
+def session_discharge(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        discharge_services.session_discharge(
+            session=s,
+            by=request.user,
+            clinician_ready=d["clinician_ready"],
+            ready_without_rule_minutes=d["ready_without_rule_minutes"],
+            override_reason=d["override_reason"],
+        )
+
+    return _action(request, pk, "discharge", DischargeForm(request.POST), call, "Discharged; the record is signed.")
+
+
+@clinical_required
+@require_POST
+def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(s, d):
+        monitoring.amendment_add(session=s, by=request.user, **d)
+
+    return _action(request, pk, "amendment", AmendmentForm(request.POST), call, "Amendment added.")
+
+
+@clinical_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("session"), pk=pk)
+    default = alert.session.get_absolute_url() if alert.session_id else reverse("monitor_board")
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the action taken to acknowledge the alert.")
+    else:
+        try:
+            alert_services.alert_acknowledge(alert=alert, by=request.user, action=form.cleaned_data["action"])
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "Alert acknowledged.")
+    return HttpResponseRedirect(_safe_next(request, default))

@@ -1,0 +1,43 @@
+"""What outcomes add to shared pages: the PHQ-9 / GAD-7 summary and chart on the patient page, the
+questionnaire prompt in the portal, and the questionnaires in the patient's audit trail."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from clinic.audit import register_patient_history
+from clinic.panels import register_panel
+from sessions.models import Instrument, OutcomeScore
+from sessions.outcomes.services import summary
+
+
+@register_panel("patient", order=29, template="sessions/outcomes/_patient_panel.html")
+def patient_outcomes_panel(request, patient) -> dict:
+    scores = list(patient.outcome_scores.order_by("completed_at", "pk"))
+    dates = sorted({timezone.localtime(s.completed_at).date() for s in scores})
+    by_day: dict = {}
+    for sc in scores:
+        by_day[(timezone.localtime(sc.completed_at).date(), sc.instrument)] = sc.total
+    return {
+        "patient": patient,
+        "outcome_data": {
+            "labels": [d.strftime("%Y-%m-%d") for d in dates],
+            "phq9": [by_day.get((d, Instrument.PHQ9)) for d in dates],
+            "gad7": [by_day.get((d, Instrument.GAD7)) for d in dates],
+        },
+        "phq9": summary(scores, Instrument.PHQ9),
+        "gad7": summary(scores, Instrument.GAD7),
+        "has_scores": bool(scores),
+    }
+
+
+@register_panel("portal", order=30, template="sessions/outcomes/_portal_panel.html")
+def portal_questionnaire_panel(request, patient) -> dict:
+    today = timezone.localdate()
+    done = set(patient.outcome_scores.filter(completed_at__date=today).values_list("instrument", flat=True))
+    return {"done_today": done, "all_done": {Instrument.PHQ9, Instrument.GAD7} <= done}
+
+
+@register_patient_history
+def outcomes_history(patient):
+    yield "Questionnaire", OutcomeScore.history.filter(patient_id=patient.pk)
