@@ -7,7 +7,8 @@ from crispy_forms.layout import HTML, Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import THRESHOLD_SOURCES, Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
+from .models import Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
+from .thresholds import THRESHOLD_SOURCES
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -162,39 +162,6 @@ class ClinicSettings(models.Model):
 
 
 # Where each configurable number comes from: shown beside the field on the settings page.
-THRESHOLD_SOURCES: dict[str, str] = {
-    "predose_systolic_max": "SPRAVATO label: BP above 140/90 before dosing needs a risk-benefit decision. Default 140.",
-    "predose_diastolic_max": "SPRAVATO label: BP above 140/90 before dosing needs a risk-benefit decision. Default 90.",
-    "discharge_systolic_max": "Clinic protocol: safe range before discharge (REMS asks 'vitals acceptable'). Default 160.",
-    "discharge_diastolic_max": "Clinic protocol: safe range before discharge. Default 100.",
-    "escalation_systolic_repeat": "Published academic protocol: act at >180/110 on two readings 5 min apart. Default 180.",
-    "escalation_diastolic_repeat": "Published academic protocol: act at >180/110 on two readings 5 min apart. Default 110.",
-    "escalation_repeat_minutes": "Published academic protocol: the two readings are about 5 minutes apart. Default 5.",
-    "escalation_systolic_once": "Published academic protocol: act at >200/120 on one reading. Default 200.",
-    "escalation_diastolic_once": "Published academic protocol: act at >200/120 on one reading. Default 120.",
-    "escalation_heart_rate": "Published academic protocol: heart rate >120 sustained 5 minutes. Default 120.",
-    "escalation_spo2_min": "Clinic protocol: pulse oximetry below this raises an alert. Default 92%.",
-    "escalation_moaas_max": "Clinic protocol: MOAA/S at or below this raises an alert. Default 3.",
-    "esketamine_observation_minutes": "SPRAVATO REMS: at least 2 hours from the first device; never below 120.",
-    "bp_check_minutes": "SPRAVATO label: BP peaks about 40 minutes after dosing. Default 40.",
-    "sedation_check_minutes": "Clinic protocol: times for MOAA/S and CADSS checks. Default 40 and 90 minutes.",
-    "min_days_between_induction": "Clinic protocol for twice-weekly induction (e.g. Mon/Thu). Default 2 days.",
-    "patients_per_nurse": "Clinic staffing policy: patients one nurse may monitor at once. Default 2.",
-    "reminder_hours_before": "Clinic policy: appointment reminder lead time. Default 24 hours.",
-    "ride_reminder_hours_before": "Clinic policy: unconfirmed-ride reminder lead time. Default 48 hours.",
-    "rems_form_due_days": "SPRAVATO REMS: Patient Monitoring Form within 7 days of the session.",
-    "device_use_within_days": "SPRAVATO REMS: patient-specific devices used within 14 days of receipt.",
-    "check_grace_minutes": "Clinic protocol: a due check is shown overdue this many minutes after its time. Default 5.",
-    "device_interval_minutes": "SPRAVATO label: 5 minutes' rest between devices; shorter gaps are warned. Default 5.",
-    "iv_bp_during_minutes": "Published IV ketamine protocols: BP about every 10 minutes during the infusion. Default 10.",
-    "iv_bp_after_minutes": "Published IV ketamine protocols: BP about every 15 minutes after the infusion. Default 15.",
-    "iv_recovery_minutes": "Published IV ketamine protocols: 30–60 minutes' recovery after the infusion. Default 30.",
-    "discharge_bp_recent_minutes": "Clinic protocol: the BP before discharge is at most this old. Default 30.",
-    "cadss_resolved_max": "Clinic protocol: dissociation counts as resolved at or below this CADSS total. Default 0.",
-    "cancellation_fee": "Clinic policy: fee for a late cancellation. Default none.",
-    "no_show_fee": "Clinic policy: fee for a no-show. Default none.",
-    "late_cancel_hours": "Clinic policy: a cancellation this close to the session counts as late. Default 24 h.",
-}
 
 
 class Weekday(models.IntegerChoices):
@@ -421,22 +388,6 @@ class Patient(models.Model):
         raise ValidationError("Patients are never deleted; archive them instead.")
 
 
-class AccessLog(models.Model):
-    """Who looked at which patient's record, and when (reads, not only writes)."""
-
-    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    patient = models.ForeignKey(Patient, null=True, on_delete=models.SET_NULL, related_name="access_logs")
-    path = models.CharField(max_length=300)
-    method = models.CharField(max_length=8)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["patient", "-at"])]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"
 
 
-from .security.models import UserSession  # noqa: E402, F401 - registered with the clinic app
+from .security.models import AccessLog, UserSession  # noqa: E402, F401 - registered with the clinic app

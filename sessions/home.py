@@ -14,9 +14,8 @@ from clinic.access import admin_required, clinical_required, patient_required, p
 from clinic.models import Chair, ClinicSettings, Patient
 from clinic.panels import panels_for
 from sessions.models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
-from sessions.scheduling.calendars import calendar_days, on_site_today, unconfirmed_rides
+from sessions.scheduling.calendars import board_for_day, calendar_days, on_site_today, unconfirmed_rides
 from sessions.scheduling.portal import _upcoming_and_past, preparation
-from sessions.scheduling.views import board_for_day
 
 
 def _session_link_name() -> str:

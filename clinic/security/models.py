@@ -1,4 +1,5 @@
-"""Which database sessions belong to which user, so logout and deactivation can end all of them."""
+"""Security records of the clinic app: which database sessions belong to which user (so logout and
+deactivation can end all of them), and the read log of who opened which patient's record."""
 
 from __future__ import annotations
 
@@ -20,3 +21,22 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"session of user {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessLog(models.Model):
+    """Who looked at which patient's record, and when (reads, not only writes)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    patient = models.ForeignKey("clinic.Patient", null=True, on_delete=models.SET_NULL, related_name="access_logs")
+    path = models.CharField(max_length=300)
+    method = models.CharField(max_length=8)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        app_label = "clinic"
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"

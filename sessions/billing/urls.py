@@ -1,6 +1,9 @@
+"""URLs of billing: prices and payers, a patient's account, the portal's costs pages, reports."""
+
 from django.urls import path
 
 from sessions.billing import views as v
+from sessions.billing import views_reports as reports
 
 urlpatterns = [
     path("manage/prices/", v.price_list, name="billing_prices"),
@@ -17,9 +20,9 @@ urlpatterns = [
     path("billing/authorisations/<int:pk>/", v.authorisation_edit, name="billing_authorisation_edit"),
     path("billing/charges/<int:pk>/adjust/", v.adjustment_create, name="billing_adjustment_create"),
     path("billing/receipts/<int:pk>/", v.receipt, name="billing_receipt"),
-    path("billing/reports/", v.report_index, name="billing_reports"),
-    path("billing/reports/<slug:slug>/", v.report_detail, name="billing_report"),
-    path("billing/reports/<slug:slug>/csv/", v.report_csv, name="billing_report_csv"),
+    path("billing/reports/", reports.report_index, name="billing_reports"),
+    path("billing/reports/<slug:slug>/", reports.report_detail, name="billing_report"),
+    path("billing/reports/<slug:slug>/csv/", reports.report_csv, name="billing_report_csv"),
     path("portal/costs/", v.portal_billing, name="portal_billing"),
     path("portal/costs/statement/", v.portal_statement, name="portal_statement"),
     path("portal/costs/receipts/<int:pk>/", v.portal_receipt, name="portal_receipt"),

@@ -33,7 +33,6 @@ from sessions.billing.forms import (
     PriceForm,
     RefundForm,
 )
-from sessions.billing.reports import REPORTS
 from sessions.models import RELEASED_STATUSES, Charge, Coverage, Payer, Payment, Price, PriorAuthorisation
 
 FORM_TEMPLATE = "sessions/billing/form.html"
@@ -42,9 +41,6 @@ FORM_TEMPLATE = "sessions/billing/form.html"
 def _form_page(request, form, *, title: str, back: str, intro: str = "", patient=None) -> HttpResponse:
     context = {"form": form, "title": title, "back": back, "intro": intro, "patient": patient}
     return render(request, FORM_TEMPLATE, context, status=400 if form.is_bound and form.errors else 200)
-
-
-# ---- Admin: price list and payers ----------------------------------------------------------
 
 
 @admin_required
@@ -98,9 +94,6 @@ def payer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Payer {payer} saved.")
         return redirect("billing_payers")
     return _form_page(request, form, title=f"Edit payer {payer}", back=reverse("billing_payers"))
-
-
-# ---- A patient's account -------------------------------------------------------------------
 
 
 def _account_context(patient, *, today=None) -> dict:
@@ -337,9 +330,6 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# ---- Portal --------------------------------------------------------------------------------
-
-
 def _upcoming(patient):
     return list(
         patient.sessions.filter(planned_start__gte=timezone.now())
@@ -373,40 +363,3 @@ def portal_statement(request: HttpRequest) -> HttpResponse:
     return render(
         request, "sessions/billing/statement.html", {**_account_context(patient), "back": reverse("portal_billing")}
     )
-
-
-# ---- Reports -------------------------------------------------------------------------------
-
-
-@admin_required
-def report_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "sessions/billing/reports.html", {"reports": REPORTS})
-
-
-def _report(slug: str):
-    if slug not in REPORTS:
-        raise Http404("No such report.")
-    return REPORTS[slug][1]()
-
-
-@admin_required
-def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    report = _report(slug)
-    return render(
-        request,
-        "sessions/billing/report.html",
-        {
-            "report": report,
-            "reports": REPORTS,
-            "chart": {**report.chart(), "stacked": slug == "outstanding-by-age"},
-            "currency": ClinicSettings.load().currency,
-        },
-    )
-
-
-@admin_required
-def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    report = _report(slug)
-    response = HttpResponse(report.csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{timezone.localdate():%Y-%m-%d}.csv"'
-    return response

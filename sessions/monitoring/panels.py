@@ -70,7 +70,6 @@ def patient_monitoring_panel(request, patient) -> dict:
     }
 
 
-
 @register_panel("booking", order=10, template="sessions/monitoring/_booking_panel.html")
 def booking_live_panel(request, session) -> dict | None:
     if not request.user.is_clinical or session.status in (SessionStatus.CANCELLED, SessionStatus.NO_SHOW):

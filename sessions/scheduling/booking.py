@@ -29,13 +29,8 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
-from sessions.scheduling.planning import (
-    ClinicDiary,
-    Slot,
-    check_patient_may_book,
-    min_days_between,
-    next_free_slots,
-)
+from sessions.scheduling.diary import ClinicDiary, Slot
+from sessions.scheduling.planning import check_patient_may_book, min_days_between, next_free_slots
 
 CHANGED_MESSAGE = "This booking changed since you opened it (someone else saved it first). Reload to see the change."
 

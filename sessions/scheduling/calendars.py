@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
-from sessions.models import RELEASED_STATUSES, RideStatus, TreatmentSession
+from sessions.models import RELEASED_STATUSES, RideStatus, SessionStatus, TreatmentSession
 from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
-from sessions.scheduling.planning import ClinicDiary
+from sessions.scheduling.diary import ClinicDiary
 
 
 def with_series(qs):
@@ -126,3 +126,22 @@ def on_site_today(settings: ClinicSettings) -> list[StaffShift]:
         .select_related("staff")
         .order_by("starts")
     )
+
+
+def board_for_day(day: dt.date, settings: ClinicSettings) -> dict:
+    """The staff day board: today's sessions grouped by chair (a fixed number of queries)."""
+    tz = settings.tz
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    sessions = list(
+        board_sessions()
+        .filter(planned_start__gte=start, planned_start__lt=start + dt.timedelta(days=1))
+        .exclude(status__in=(SessionStatus.CANCELLED,))
+        .order_by("planned_start")
+    )
+    chairs = {c.pk: c for c in Chair.objects.order_by("name")}
+    grouped: dict[int, list] = {pk: [] for pk, c in chairs.items() if c.is_active}
+    for s in sessions:
+        grouped.setdefault(s.chair_id, []).append(s)
+    rows = [(chairs[pk], items) for pk, items in grouped.items()]
+    rows.sort(key=lambda r: r[0].name)
+    return {"rows": rows, "count": sum(1 for s in sessions if s.status != SessionStatus.NO_SHOW)}

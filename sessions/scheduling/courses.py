@@ -24,9 +24,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.scheduling.booking import insert_slots, renumber
-from sessions.scheduling.planning import (
-    plan_phase,
-)
+from sessions.scheduling.planning import plan_phase
 
 
 @transaction.atomic

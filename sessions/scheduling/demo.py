@@ -27,7 +27,8 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
-from sessions.scheduling.planning import STEP, Busy, ClinicDiary, visit_minutes
+from sessions.scheduling.diary import STEP, Busy, ClinicDiary
+from sessions.scheduling.planning import visit_minutes
 
 
 @dataclass

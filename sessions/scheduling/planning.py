@@ -9,18 +9,17 @@ window) and then works in memory, so it runs the same few SQL queries whatever t
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, Weekday
-from sessions.models import PhaseKind, ProtocolPhase, TreatmentSession
-from sessions.models.scheduling import MAX_VISIT
+from clinic.models import Chair, ClinicSettings, Patient, Weekday
+from sessions.models import PhaseKind, ProtocolPhase
+from sessions.scheduling.diary import STEP, Busy, ClinicDiary, Slot
 
-STEP = dt.timedelta(minutes=15)
 OPEN_ENDED_DEFAULT_SESSIONS = 6
+
+
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -55,150 +54,6 @@ def min_days_between(phase: ProtocolPhase, settings: ClinicSettings) -> int:
     if phase.kind == PhaseKind.INDUCTION:
         return max(phase.min_days_between, settings.min_days_between_induction)
     return phase.min_days_between
-
-
-@dataclass(frozen=True)
-class Busy:
-    session_id: int
-    chair_id: int
-    patient_id: int
-    start: dt.datetime
-    end: dt.datetime
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One planned visit."""
-
-    index: int
-    phase: ProtocolPhase
-    start: dt.datetime
-    end: dt.datetime
-    chair: Chair
-    dose_mg: int | None = None
-
-    def as_json(self) -> dict:
-        return {
-            "index": self.index,
-            "phase": self.phase.name,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "chair": self.chair.name,
-        }
-
-
-@dataclass
-class ClinicDiary:
-    """Everything the planner needs, loaded once: opening hours, chairs and bookings in a window."""
-
-    settings: ClinicSettings
-    tz: dt.tzinfo
-    hours: dict[int, tuple[dt.time, dt.time]]
-    chairs: list[Chair]
-    window_start: dt.datetime
-    window_end: dt.datetime
-    by_chair: dict[int, list[Busy]] = field(default_factory=lambda: defaultdict(list))
-    by_patient: dict[int, list[Busy]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def load(
-        cls,
-        *,
-        start: dt.date,
-        end: dt.date,
-        ignore_session_ids: tuple[int, ...] = (),
-        settings: ClinicSettings | None = None,
-    ) -> ClinicDiary:
-        settings = settings or ClinicSettings.load()
-        tz = settings.tz
-        hours = {h.weekday: (h.opens, h.closes) for h in OpeningHours.objects.all()}
-        chairs = list(Chair.objects.filter(is_active=True).order_by("name"))
-        diary = cls(
-            settings=settings,
-            tz=tz,
-            hours=hours,
-            chairs=chairs,
-            window_start=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-            window_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-        )
-        rows = (
-            TreatmentSession.objects.holding_time()
-            .filter(
-                planned_start__lt=diary.window_end,
-                planned_start__gt=diary.window_start - MAX_VISIT,
-                planned_end__gt=diary.window_start,
-            )
-            .exclude(pk__in=ignore_session_ids)
-            .values_list("pk", "chair_id", "patient_id", "planned_start", "planned_end")
-        )
-        for row in rows:
-            diary.add(Busy(*row))
-        return diary
-
-    def add(self, busy: Busy) -> None:
-        self.by_chair[busy.chair_id].append(busy)
-        self.by_patient[busy.patient_id].append(busy)
-
-    def covers(self, end: dt.datetime) -> bool:
-        return end <= self.window_end
-
-    def opening(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
-        hours = self.hours.get(day.weekday())
-        if hours is None:
-            return None
-        return (
-            dt.datetime.combine(day, hours[0], tzinfo=self.tz),
-            dt.datetime.combine(day, hours[1], tzinfo=self.tz),
-        )
-
-    def fits_opening_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
-        opening = self.opening(start.astimezone(self.tz).date())
-        return opening is not None and opening[0] <= start and end <= opening[1]
-
-    @staticmethod
-    def _clash(items: list[Busy], start: dt.datetime, end: dt.datetime) -> Busy | None:
-        for busy in items:
-            if busy.start < end and busy.end > start:
-                return busy
-        return None
-
-    def chair_clash(self, chair_id: int, start: dt.datetime, end: dt.datetime) -> Busy | None:
-        return self._clash(self.by_chair.get(chair_id, []), start, end)
-
-    def patient_clash(self, patient_id: int | None, start: dt.datetime, end: dt.datetime) -> Busy | None:
-        if patient_id is None:
-            return None
-        return self._clash(self.by_patient.get(patient_id, []), start, end)
-
-    def free_chair(
-        self, start: dt.datetime, end: dt.datetime, *, patient_id: int | None, preferred: Chair | None = None
-    ) -> Chair | None:
-        if self.patient_clash(patient_id, start, end):
-            return None
-        chairs = self.chairs
-        if preferred is not None:
-            chairs = [c for c in chairs if c.pk == preferred.pk] + [c for c in chairs if c.pk != preferred.pk]
-        for chair in chairs:
-            if not self.chair_clash(chair.pk, start, end):
-                return chair
-        return None
-
-    def free_gaps(self, chair: Chair, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        """Open time of one chair on one day that no booking holds."""
-        opening = self.opening(day)
-        if opening is None:
-            return []
-        cursor, close = opening
-        gaps = []
-        for busy in sorted(self.by_chair.get(chair.pk, []), key=lambda b: b.start):
-            if busy.end <= cursor or busy.start >= close:
-                continue
-            if busy.start > cursor:
-                gaps.append((cursor, busy.start))
-            cursor = max(cursor, busy.end)
-        if cursor < close:
-            gaps.append((cursor, close))
-        return gaps
 
 
 def _candidate_starts(diary: ClinicDiary, day: dt.date, preferred: dt.time, length: dt.timedelta):

@@ -20,9 +20,7 @@ from sessions.models import (
 )
 from sessions.scheduling.booking import insert_slots, renumber
 from sessions.scheduling.courses import cancel_future_sessions, course_end, usable_chair
-from sessions.scheduling.planning import (
-    plan_phase,
-)
+from sessions.scheduling.planning import plan_phase
 
 
 @transaction.atomic

@@ -1,7 +1,11 @@
+"""URLs of scheduling: courses, bookings, calendars, rides and the portal's appointment pages."""
+
 from django.urls import path
 
 from sessions.scheduling import portal
 from sessions.scheduling import views as scheduling
+from sessions.scheduling import views_bookings as bookings
+from sessions.scheduling import views_calendar as calendar
 
 urlpatterns = [
     path("courses/", scheduling.course_list, name="course_list"),
@@ -12,15 +16,15 @@ urlpatterns = [
     path("courses/<int:pk>/resume/", scheduling.course_resume, name="course_resume"),
     path("courses/<int:pk>/end/", scheduling.course_end, name="course_end"),
     path("courses/<int:pk>/book/", scheduling.course_book_session, name="course_book_session"),
-    path("bookings/<int:pk>/", scheduling.booking_detail, name="booking_detail"),
-    path("bookings/<int:pk>/reschedule/", scheduling.booking_reschedule, name="booking_reschedule"),
-    path("bookings/<int:pk>/cancel/", scheduling.booking_cancel, name="booking_cancel"),
-    path("bookings/<int:pk>/no-show/", scheduling.booking_no_show, name="booking_no_show"),
-    path("bookings/<int:pk>/ride/", scheduling.booking_ride, name="booking_ride"),
-    path("calendar/", scheduling.calendar_week, name="calendar_week"),
-    path("calendar/day/", scheduling.calendar_day, name="calendar_day"),
-    path("calendar/free/", scheduling.calendar_free_slots, name="calendar_free_slots"),
-    path("rides/unconfirmed/", scheduling.rides_unconfirmed, name="rides_unconfirmed"),
+    path("bookings/<int:pk>/", bookings.booking_detail, name="booking_detail"),
+    path("bookings/<int:pk>/reschedule/", bookings.booking_reschedule, name="booking_reschedule"),
+    path("bookings/<int:pk>/cancel/", bookings.booking_cancel, name="booking_cancel"),
+    path("bookings/<int:pk>/no-show/", bookings.booking_no_show, name="booking_no_show"),
+    path("bookings/<int:pk>/ride/", bookings.booking_ride, name="booking_ride"),
+    path("calendar/", calendar.calendar_week, name="calendar_week"),
+    path("calendar/day/", calendar.calendar_day, name="calendar_day"),
+    path("calendar/free/", calendar.calendar_free_slots, name="calendar_free_slots"),
+    path("rides/unconfirmed/", calendar.rides_unconfirmed, name="rides_unconfirmed"),
     path("portal/appointments/<int:pk>/", portal.portal_appointment, name="portal_appointment"),
     path("portal/appointments/<int:pk>/ride/", portal.portal_ride, name="portal_ride"),
     path("portal/appointments/<int:pk>/appointment.ics", portal.portal_appointment_ics, name="portal_appointment_ics"),

@@ -10,41 +10,27 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, clinical_required, note_patient_access, prescriber_required
 from clinic.forms import apply_service_errors
-from clinic.models import Chair, ClinicSettings, OpeningHours, Patient
+from clinic.models import ClinicSettings, OpeningHours, Patient
 from clinic.panels import panels_for
-from sessions.billing.authorisations import sessions_beyond_authorisation
-from sessions.models import Course, CourseStatus, PhaseKind, ReviewDecision, SessionStatus, TreatmentSession
+from sessions.models import Course, CourseStatus, ReviewDecision, SessionStatus, TreatmentSession
 from sessions.scheduling import booking
 from sessions.scheduling import courses as course_services
 from sessions.scheduling import reviews as review_services
-from sessions.scheduling import rides as ride_services
-from sessions.scheduling.calendars import board_sessions, calendar_days, unconfirmed_rides, with_series
+from sessions.scheduling.calendars import with_series
 from sessions.scheduling.capacity import Visit, capacity_warnings, session_visits, shifts_by_day, summarise
 from sessions.scheduling.forms import (
-    CalendarFilterForm,
-    CancelForm,
     CourseForm,
-    FreeSlotForm,
     ReasonForm,
-    RescheduleForm,
     ResumeForm,
     ReviewForm,
-    RideForm,
     SlotForm,
-    VersionForm,
 )
-from sessions.scheduling.planning import next_free_slots, plan_phase
-
-
-def _settings() -> ClinicSettings:
-    return ClinicSettings.load()
-
+from sessions.scheduling.planning import plan_phase
 
 # Calendars page a few years either way; far-off dates (year 1 or 9999) would overflow the date arithmetic.
 CALENDAR_REACH = dt.timedelta(days=366 * 20)
@@ -56,9 +42,6 @@ def _parse_date(value: str | None, default: dt.date) -> dt.date:
     except ValueError:
         return default
     return parsed if abs(parsed - default) <= CALENDAR_REACH else default
-
-
-# ---- Courses ------------------------------------------------------------------------------
 
 
 @clinical_required
@@ -77,7 +60,7 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def course_create(request: HttpRequest) -> HttpResponse:
-    settings = _settings()
+    settings = ClinicSettings.load()
     initial = {"start_date": timezone.localdate(timezone=settings.tz), "weekdays": [0, 3], "time": dt.time(9, 0)}
     for key in ("patient", "protocol", "time", "start_date"):
         if request.GET.get(key):
@@ -178,7 +161,7 @@ def _course_context(request: HttpRequest, course: Course) -> dict:
         "needs_review": course.status in (CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW)
         and len(left_in_phase) <= 1,
         "panels": panels_for("course", request, course),
-        "tz": _settings().tz,
+        "tz": ClinicSettings.load().tz,
     }
 
 
@@ -240,7 +223,9 @@ def course_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def course_resume(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ResumeForm(request.POST or None, initial={"start_date": timezone.localdate(timezone=_settings().tz)})
+    form = ResumeForm(
+        request.POST or None, initial={"start_date": timezone.localdate(timezone=ClinicSettings.load().tz)}
+    )
     return _course_action(
         request,
         pk,
@@ -284,245 +269,3 @@ def course_book_session(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(course)
     messages.success(request, f"Booked session {session.number}.")
     return redirect("booking_detail", session.pk)
-
-
-# ---- Bookings -------------------------------------------------------------------------------
-
-
-def _session(pk: int) -> TreatmentSession:
-    return get_object_or_404(
-        TreatmentSession.objects.with_related().select_related("course__prescriber", "phase__protocol"), pk=pk
-    )
-
-
-def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> HttpResponse:
-    settings = _settings()
-    tz = settings.tz
-    local = session.planned_start.astimezone(tz)
-    context = {
-        "s": session,
-        "tz": tz,
-        "series_total": session.course.sessions.holding_time().count(),
-        "reschedule_form": forms.get("reschedule_form")
-        or RescheduleForm(
-            initial={"date": local.date(), "time": local.time(), "chair": session.chair_id, "version": session.version}
-        ),
-        "cancel_form": forms.get("cancel_form") or CancelForm(initial={"version": session.version}),
-        "ride_form": forms.get("ride_form")
-        or RideForm.for_session(session, action=reverse("booking_ride", args=[session.pk])),
-        "suggestions": forms.get("suggestions", []),
-        "late_cancel": booking.is_late_cancellation(session, settings),
-        "can_no_show": session.can_move_to(SessionStatus.NO_SHOW) and session.planned_start <= timezone.now(),
-        "missed": booking.missed_session_options(session) if session.status == SessionStatus.NO_SHOW else None,
-        "panels": panels_for("booking", request, session),
-        "PhaseKind": PhaseKind,
-    }
-    return render(request, "sessions/scheduling/booking_detail.html", context, status=forms.get("status", 200))
-
-
-@clinical_required
-def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    note_patient_access(request, session.patient)
-    return _booking_page(request, session)
-
-
-@admin_required
-@require_POST
-def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    form = RescheduleForm(request.POST)
-    suggestions = []
-    if form.is_valid():
-        try:
-            booking.session_reschedule(
-                session=session,
-                start=form.start(),
-                chair=form.cleaned_data["chair"],
-                by=request.user,
-                version=form.cleaned_data["version"],
-            )
-        except booking.BookingConflict as exc:
-            form.add_error(None, exc)
-            suggestions = exc.suggestions
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Booking moved.")
-            return redirect("booking_detail", pk)
-    session = _session(pk)
-    return _booking_page(request, session, reschedule_form=form, suggestions=suggestions, status=400)
-
-
-@admin_required
-@require_POST
-def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            booking.session_cancel(
-                session=session,
-                by=request.user,
-                reason=form.cleaned_data["reason"],
-                version=form.cleaned_data["version"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Booking cancelled; the chair is free again.")
-            return redirect("booking_detail", pk)
-    return _booking_page(request, _session(pk), cancel_form=form, status=400)
-
-
-@clinical_required
-@require_POST
-def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    form = VersionForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("The form was incomplete; reload the page.")
-        booking.session_no_show(session=session, by=request.user, version=form.cleaned_data["version"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.warning(request, "Marked as a no-show.")
-    return redirect("booking_detail", pk)
-
-
-@clinical_required
-@require_POST
-def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    form = RideForm(request.POST, action=reverse("booking_ride", args=[pk]))
-    if form.is_valid():
-        try:
-            ride_services.ride_update(session=session, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Ride saved.")
-            return redirect("booking_detail", pk)
-    return _booking_page(request, _session(pk), ride_form=form, status=400)
-
-
-# ---- Calendars ------------------------------------------------------------------------------
-
-
-def _filters(request: HttpRequest) -> tuple[CalendarFilterForm, object]:
-    form = CalendarFilterForm(request.GET or None)
-    return form, form.apply(TreatmentSession.objects.all())
-
-
-def _flag_authorisations(days) -> None:
-    """Mark each shown session that runs beyond its patient's prior authorisation (three queries)."""
-    shown = [s for d in days for cd in d.chairs for s in cd.sessions]
-    flags = sessions_beyond_authorisation(patient_ids={s.patient_id for s in shown}) if shown else {}
-    for session in shown:
-        session.auth_warning = flags.get(session.pk, "")
-
-
-@admin_required
-def calendar_week(request: HttpRequest) -> HttpResponse:
-    settings = _settings()
-    today = timezone.localdate(timezone=settings.tz)
-    start = _parse_date(request.GET.get("start"), today)
-    start -= dt.timedelta(days=start.weekday())
-    form, qs = _filters(request)
-    days = [d for d in calendar_days(start, 7, sessions_qs=qs, settings=settings) if d.is_open or d.count]
-    _flag_authorisations(days)
-    query = request.GET.copy()
-    query.pop("start", None)
-    context = {
-        "days": days,
-        "start": start,
-        "prev": start - dt.timedelta(days=7),
-        "next": start + dt.timedelta(days=7),
-        "today": today,
-        "filter_form": form,
-        "extra_hidden": [("start", start.isoformat())],  # filtering stays on the week shown
-        "query": query.urlencode(),
-        "free_form": FreeSlotForm(),
-        "tz": settings.tz,
-    }
-    return render(request, "sessions/scheduling/calendar_week.html", context)
-
-
-@admin_required
-def calendar_day(request: HttpRequest) -> HttpResponse:
-    settings = _settings()
-    today = timezone.localdate(timezone=settings.tz)
-    day = _parse_date(request.GET.get("date"), today)
-    form, qs = _filters(request)
-    (cal,) = calendar_days(day, 1, sessions_qs=qs, settings=settings)
-    _flag_authorisations([cal])
-    query = request.GET.copy()
-    query.pop("date", None)
-    context = {
-        "cal": cal,
-        "day": day,
-        "prev": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1),
-        "today": today,
-        "filter_form": form,
-        "extra_hidden": [("date", day.isoformat())],  # filtering stays on the day shown
-        "query": query.urlencode(),
-        "free_form": FreeSlotForm(),
-        "tz": settings.tz,
-    }
-    return render(request, "sessions/scheduling/calendar_day.html", context)
-
-
-@admin_required
-def calendar_free_slots(request: HttpRequest) -> HttpResponse:
-    settings = _settings()
-    form = FreeSlotForm(request.GET or None)
-    slots = None
-    if form.is_valid():
-        protocol = form.cleaned_data["protocol"]
-        phase = protocol.phases.order_by("order").first()
-        day = form.cleaned_data.get("after") or timezone.localdate(timezone=settings.tz)
-        after = dt.datetime.combine(day, dt.time.min, tzinfo=settings.tz)
-        slots = (
-            next_free_slots(phase=phase, after=after, chair=form.cleaned_data.get("chair"), limit=8) if phase else []
-        )
-    return render(
-        request,
-        "sessions/scheduling/free_slots.html",
-        {
-            "form": form,
-            "slots": slots,
-            "tz": settings.tz,
-            "protocol": form.cleaned_data.get("protocol") if slots is not None else None,
-        },
-    )
-
-
-@clinical_required
-def rides_unconfirmed(request: HttpRequest) -> HttpResponse:
-    sessions = list(unconfirmed_rides(2))
-    return render(request, "sessions/scheduling/rides_unconfirmed.html", {"sessions": sessions, "tz": _settings().tz})
-
-
-def board_for_day(day: dt.date, settings: ClinicSettings) -> dict:
-    """The staff day board: today's sessions grouped by chair (a fixed number of queries)."""
-    tz = settings.tz
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    sessions = list(
-        board_sessions()
-        .filter(planned_start__gte=start, planned_start__lt=start + dt.timedelta(days=1))
-        .exclude(status__in=(SessionStatus.CANCELLED,))
-        .order_by("planned_start")
-    )
-    chairs = {c.pk: c for c in Chair.objects.order_by("name")}
-    grouped: dict[int, list] = {pk: [] for pk, c in chairs.items() if c.is_active}
-    for s in sessions:
-        grouped.setdefault(s.chair_id, []).append(s)
-    rows = [(chairs[pk], items) for pk, items in grouped.items()]
-    rows.sort(key=lambda r: r[0].name)
-    return {"rows": rows, "count": sum(1 for s in sessions if s.status != SessionStatus.NO_SHOW)}
-
-
-def patient_courses(patient: Patient):
-    return patient.courses.select_related("protocol", "current_phase")

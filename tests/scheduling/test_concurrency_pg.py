@@ -73,7 +73,7 @@ def test_the_database_constraint_turns_a_missed_clash_into_a_named_conflict(db):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     ensure_protocols()
-    from sessions.scheduling.planning import Slot
+    from sessions.scheduling.diary import Slot
 
     f.open_weekdays()
     chair = f.ChairFactory(name="Chair X")

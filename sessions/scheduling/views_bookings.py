@@ -1,0 +1,144 @@
+"""Booking pages: one booking with its ride, move (reschedule), cancel and no-show; the rules live in the
+booking and ride services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic.access import admin_required, clinical_required, note_patient_access
+from clinic.forms import apply_service_errors
+from clinic.models import ClinicSettings
+from clinic.panels import panels_for
+from sessions.models import PhaseKind, SessionStatus, TreatmentSession
+from sessions.scheduling import booking
+from sessions.scheduling import rides as ride_services
+from sessions.scheduling.forms import (
+    CancelForm,
+    RescheduleForm,
+    RideForm,
+    VersionForm,
+)
+
+
+def _session(pk: int) -> TreatmentSession:
+    return get_object_or_404(
+        TreatmentSession.objects.with_related().select_related("course__prescriber", "phase__protocol"), pk=pk
+    )
+
+
+def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> HttpResponse:
+    settings = ClinicSettings.load()
+    tz = settings.tz
+    local = session.planned_start.astimezone(tz)
+    context = {
+        "s": session,
+        "tz": tz,
+        "series_total": session.course.sessions.holding_time().count(),
+        "reschedule_form": forms.get("reschedule_form")
+        or RescheduleForm(
+            initial={"date": local.date(), "time": local.time(), "chair": session.chair_id, "version": session.version}
+        ),
+        "cancel_form": forms.get("cancel_form") or CancelForm(initial={"version": session.version}),
+        "ride_form": forms.get("ride_form")
+        or RideForm.for_session(session, action=reverse("booking_ride", args=[session.pk])),
+        "suggestions": forms.get("suggestions", []),
+        "late_cancel": booking.is_late_cancellation(session, settings),
+        "can_no_show": session.can_move_to(SessionStatus.NO_SHOW) and session.planned_start <= timezone.now(),
+        "missed": booking.missed_session_options(session) if session.status == SessionStatus.NO_SHOW else None,
+        "panels": panels_for("booking", request, session),
+        "PhaseKind": PhaseKind,
+    }
+    return render(request, "sessions/scheduling/booking_detail.html", context, status=forms.get("status", 200))
+
+
+@clinical_required
+def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    note_patient_access(request, session.patient)
+    return _booking_page(request, session)
+
+
+@admin_required
+@require_POST
+def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    form = RescheduleForm(request.POST)
+    suggestions = []
+    if form.is_valid():
+        try:
+            booking.session_reschedule(
+                session=session,
+                start=form.start(),
+                chair=form.cleaned_data["chair"],
+                by=request.user,
+                version=form.cleaned_data["version"],
+            )
+        except booking.BookingConflict as exc:
+            form.add_error(None, exc)
+            suggestions = exc.suggestions
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Booking moved.")
+            return redirect("booking_detail", pk)
+    session = _session(pk)
+    return _booking_page(request, session, reschedule_form=form, suggestions=suggestions, status=400)
+
+
+@admin_required
+@require_POST
+def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            booking.session_cancel(
+                session=session,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Booking cancelled; the chair is free again.")
+            return redirect("booking_detail", pk)
+    return _booking_page(request, _session(pk), cancel_form=form, status=400)
+
+
+@clinical_required
+@require_POST
+def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    form = VersionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("The form was incomplete; reload the page.")
+        booking.session_no_show(session=session, by=request.user, version=form.cleaned_data["version"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.warning(request, "Marked as a no-show.")
+    return redirect("booking_detail", pk)
+
+
+@clinical_required
+@require_POST
+def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    form = RideForm(request.POST, action=reverse("booking_ride", args=[pk]))
+    if form.is_valid():
+        try:
+            ride_services.ride_update(session=session, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Ride saved.")
+            return redirect("booking_detail", pk)
+    return _booking_page(request, _session(pk), ride_form=form, status=400)
