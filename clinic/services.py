@@ -14,6 +14,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .audit import audited
+from .holds import upcoming_holds
 from .models import Patient, Role, User
 
 
@@ -24,7 +25,7 @@ def patient_archive(*, patient: Patient, by: User, reason: str) -> Patient:
     if not reason.strip():
         raise ValidationError("Give a reason for archiving.")
     # Bookings still ahead would keep holding chairs and sending reminders for an archived record.
-    upcoming = patient.sessions.filter(status="scheduled", planned_start__gt=timezone.now()).count()
+    upcoming = upcoming_holds("patient", patient)
     if upcoming:
         raise ValidationError(
             f"{patient.full_name} still has {upcoming} upcoming booking(s): end or pause the course "

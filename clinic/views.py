@@ -32,6 +32,7 @@ from .forms import (
     StaffForm,
     StaffShiftForm,
 )
+from .holds import upcoming_holds
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
 from .panels import panels_for
 
@@ -201,7 +202,7 @@ def chair_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         chair = form.save()
         messages.success(request, f"{chair} was saved.")
         if not chair.is_active:
-            upcoming = chair.sessions.filter(status="scheduled", planned_start__gt=timezone.now()).count()
+            upcoming = upcoming_holds("chair", chair)
             if upcoming:
                 messages.warning(
                     request,

@@ -7,6 +7,8 @@ are amendments. The services in ``sessions/monitoring.py`` are the only writers.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,6 +25,12 @@ SYSTOLIC_RANGE = (60, 260)
 DIASTOLIC_RANGE = (30, 160)
 HEART_RATE_RANGE = (25, 220)
 SPO2_RANGE = (50, 100)
+# IV ketamine: the weight and mg/kg a nurse may enter (DOMAIN.md: usually 0.5 mg/kg, about 0.1–0.75).
+WEIGHT_KG_RANGE = (Decimal("20"), Decimal("350"))
+MG_PER_KG_RANGE = (Decimal("0.05"), Decimal("1.50"))
+MG_PER_KG_USUAL = (Decimal("0.1"), Decimal("0.75"))
+# REMS: "when would the patient have been ready to leave without the 2-hour rule" (minutes).
+READY_MINUTES_RANGE = (0, 600)
 
 
 class CheckIn(models.Model):

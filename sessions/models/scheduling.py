@@ -204,6 +204,15 @@ class TreatmentSession(models.Model):
             )
 
     @property
+    def is_released(self) -> bool:
+        """Cancelled or no-show: the booking no longer holds its chair nor counts in the series."""
+        return self.status in RELEASED_STATUSES
+
+    @property
+    def is_in_clinic(self) -> bool:
+        return self.status in IN_CLINIC_STATUSES
+
+    @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
 

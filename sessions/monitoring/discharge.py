@@ -20,6 +20,7 @@ from django.utils import timezone
 from clinic.models import ClinicSettings, User
 from sessions.billing.charges import charge_session
 from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind
+from sessions.models.monitoring import READY_MINUTES_RANGE
 from sessions.monitoring.state import create_record, lock, transition
 from sessions.monitoring.timeline import earliest_discharge_at, infusion, minimum_observation_minutes
 from sessions.scheduling.courses import phase_end
@@ -184,8 +185,9 @@ def session_discharge(
                         "ready_without_rule_minutes": "REMS asks when the patient would have been ready without the 2-hour rule."
                     }
                 )
-        if ready_without_rule_minutes is not None and not 0 <= ready_without_rule_minutes <= 600:
-            raise ValidationError({"ready_without_rule_minutes": "Give minutes between 0 and 600."})
+        low, high = READY_MINUTES_RANGE
+        if ready_without_rule_minutes is not None and not low <= ready_without_rule_minutes <= high:
+            raise ValidationError({"ready_without_rule_minutes": f"Give minutes between {low} and {high}."})
         discharge = create_record(
             Discharge,
             by=by,

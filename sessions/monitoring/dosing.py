@@ -23,6 +23,7 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.models.monitoring import MG_PER_KG_RANGE, MG_PER_KG_USUAL, WEIGHT_KG_RANGE
 from sessions.monitoring.state import (
     checked_time,
     create_record,
@@ -141,13 +142,15 @@ def infusion_start(
         if session.administrations.filter(kind=AdministrationKind.INFUSION).exists():
             raise ValidationError("The infusion of this session is already recorded.")
         weight_kg, mg_per_kg = Decimal(weight_kg), Decimal(mg_per_kg)
-        if not Decimal(20) <= weight_kg <= Decimal(350):
-            raise ValidationError({"weight_kg": "Weight must be between 20 and 350 kg."})
-        if not Decimal("0.05") <= mg_per_kg <= Decimal("1.50"):
-            raise ValidationError({"mg_per_kg": "mg/kg must be between 0.05 and 1.5."})
+        low, high = WEIGHT_KG_RANGE
+        if not low <= weight_kg <= high:
+            raise ValidationError({"weight_kg": f"Weight must be between {low} and {high} kg."})
+        low, high = MG_PER_KG_RANGE
+        if not low <= mg_per_kg <= high:
+            raise ValidationError({"mg_per_kg": f"mg/kg must be between {low} and {high}."})
         warning = ""
-        if mg_per_kg > Decimal("0.75"):
-            warning = "Above the usual range of 0.1–0.75 mg/kg."
+        if not MG_PER_KG_USUAL[0] <= mg_per_kg <= MG_PER_KG_USUAL[1]:
+            warning = f"Outside the usual range of {MG_PER_KG_USUAL[0]}–{MG_PER_KG_USUAL[1]} mg/kg."
         started_at = checked_time(started_at, not_before=session.checked_in_at, what="The infusion start")
         check_lot(lot, Drug.KETAMINE, timezone.localdate(started_at))
         dose = (weight_kg * mg_per_kg).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)

@@ -20,9 +20,12 @@ from sessions.models.monitoring import (
     CADSS6_ITEMS,
     DIASTOLIC_RANGE,
     HEART_RATE_RANGE,
+    MG_PER_KG_RANGE,
     MOAAS_LABELS,
+    READY_MINUTES_RANGE,
     SPO2_RANGE,
     SYSTOLIC_RANGE,
+    WEIGHT_KG_RANGE,
 )
 
 
@@ -144,8 +147,12 @@ class DeviceForm(ActionForm):
 class InfusionStartForm(ActionForm):
     submit_label = "Start infusion"
     lot = forms.ModelChoiceField(queryset=DrugLot.objects.none(), label="Lot")
-    weight_kg = forms.DecimalField(label="Weight (kg)", min_value=20, max_value=350, decimal_places=1)
-    mg_per_kg = forms.DecimalField(label="mg/kg", min_value=0.05, max_value=1.5, decimal_places=2)
+    weight_kg = forms.DecimalField(
+        label="Weight (kg)", min_value=WEIGHT_KG_RANGE[0], max_value=WEIGHT_KG_RANGE[1], decimal_places=1
+    )
+    mg_per_kg = forms.DecimalField(
+        label="mg/kg", min_value=MG_PER_KG_RANGE[0], max_value=MG_PER_KG_RANGE[1], decimal_places=2
+    )
     started_at = time_field("Start (empty = now)")
     layout = Layout(Row(Column("weight_kg"), Column("mg_per_kg")), Row(Column("lot"), Column("started_at")))
 
@@ -214,8 +221,8 @@ class DischargeForm(ActionForm):
     clinician_ready = forms.BooleanField(required=False, label="I judge the patient ready to leave")
     ready_without_rule_minutes = forms.IntegerField(
         required=False,
-        min_value=0,
-        max_value=600,
+        min_value=READY_MINUTES_RANGE[0],
+        max_value=READY_MINUTES_RANGE[1],
         label="REMS: when would the patient have been ready to leave without the 2-hour rule? (minutes after the first device)",
     )
     override_reason = forms.CharField(

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from clinic.access import clinical_required, note_patient_access
 from clinic.models import ClinicSettings
 from sessions.models import (
+    ESKETAMINE_DEVICE_MG,
     IN_CLINIC_STATUSES,
     Administration,
     AdministrationKind,
@@ -197,6 +198,7 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
         if session.status == SessionStatus.CHECKED_IN
         else [],
         "max_devices": monitoring.max_devices(session) if session.is_esketamine else None,
+        "device_mg": ESKETAMINE_DEVICE_MG,
         "ack_form": AcknowledgeForm(),
         "scores": OutcomeScore.objects.filter(session=session).order_by("completed_at"),
         "rems_status": rems_services.form_status(session, cs)

@@ -292,6 +292,11 @@ def session_reschedule(
     return session
 
 
+def can_no_show(session: TreatmentSession, *, now: dt.datetime | None = None) -> bool:
+    """A booking can be marked no-show once its start time has passed and it is still scheduled."""
+    return session.can_move_to(SessionStatus.NO_SHOW) and session.planned_start <= (now or timezone.now())
+
+
 def is_late_cancellation(session: TreatmentSession, settings: ClinicSettings | None = None) -> bool:
     settings = settings or ClinicSettings.load()
     return session.planned_start - timezone.now() < dt.timedelta(hours=settings.late_cancel_hours)

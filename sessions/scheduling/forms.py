@@ -13,6 +13,7 @@ from django.utils import timezone
 from clinic.forms import CrispyMixin, DateInput, TimeInput
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
 from sessions.models import CourseStatus, Protocol, ProtocolPhase, ReviewDecision, RideKind
+from sessions.scheduling.planning import PLANNING_REACH
 
 
 def clinic_datetime(day: dt.date, time: dt.time) -> dt.datetime:
@@ -246,6 +247,6 @@ class FreeSlotForm(forms.Form):
     def clean_after(self):
         value = self.cleaned_data.get("after")
         today = timezone.localdate(timezone=ClinicSettings.load().tz)
-        if value and value > today + dt.timedelta(days=366 * 2):
+        if value and value > today + PLANNING_REACH:
             raise ValidationError("Choose a day within the next two years.")
         return value

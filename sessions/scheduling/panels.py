@@ -1,11 +1,13 @@
-"""Scheduling's panels on shared pages: a patient's courses and next appointments."""
+"""What scheduling adds to shared pages and records: a patient's courses and next appointments on the
+patient page, and the upcoming bookings that hold a patient or a chair (asked before archiving one)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
+from clinic.holds import register_hold
 from clinic.panels import register_panel
-from sessions.models import RELEASED_STATUSES
+from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
 from sessions.scheduling.calendars import with_series
 
 
@@ -19,3 +21,17 @@ def patient_courses(request, patient) -> dict:
         .order_by("planned_start")[:5]
     )
     return {"patient": patient, "courses": courses, "upcoming": upcoming}
+
+
+@register_hold("patient")
+def patient_upcoming_bookings(patient) -> int:
+    return TreatmentSession.objects.filter(
+        patient=patient, status=SessionStatus.SCHEDULED, planned_start__gt=timezone.now()
+    ).count()
+
+
+@register_hold("chair")
+def chair_upcoming_bookings(chair) -> int:
+    return TreatmentSession.objects.filter(
+        chair=chair, status=SessionStatus.SCHEDULED, planned_start__gt=timezone.now()
+    ).count()

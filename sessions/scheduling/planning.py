@@ -128,7 +128,7 @@ def check_weekdays(diary: ClinicDiary, phase: ProtocolPhase, weekdays: list[int]
 
 
 # How far ahead a series may start (far-off dates would also overflow the date arithmetic).
-PLANNING_REACH = dt.timedelta(days=366 * 2)
+PLANNING_REACH = dt.timedelta(days=366 * 2)  # how far ahead a course or a search may be planned
 
 
 def plan_phase(

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, clinical_required, note_patient_access
@@ -49,7 +48,7 @@ def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> H
         or RideForm.for_session(session, action=reverse("booking_ride", args=[session.pk])),
         "suggestions": forms.get("suggestions", []),
         "late_cancel": booking.is_late_cancellation(session, settings),
-        "can_no_show": session.can_move_to(SessionStatus.NO_SHOW) and session.planned_start <= timezone.now(),
+        "can_no_show": booking.can_no_show(session),
         "missed": booking.missed_session_options(session) if session.status == SessionStatus.NO_SHOW else None,
         "panels": panels_for("booking", request, session),
         "PhaseKind": PhaseKind,

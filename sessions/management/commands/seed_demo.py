@@ -1,4 +1,6 @@
-"""Create (or, with --reset, recreate) the synthetic demo clinic and print its logins."""
+"""Create (or, with --reset, recreate) the synthetic demo clinic and print its logins.
+
+It lives in the treatment app because it composes both apps' demo steps (clinic never imports sessions)."""
 
 from django.conf import settings
 from django.core.management import call_command
