@@ -2,4 +2,5 @@
 
 from sessions.billing import demo as billing_demo  # noqa: F401
 from sessions.monitoring import demo as monitoring_demo  # noqa: F401
+from sessions.outcomes import demo as outcomes_demo  # noqa: F401
 from sessions.scheduling import demo as scheduling_demo  # noqa: F401

@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sessions.models.billing import DEFAULT_EM_CODE, EM_CODES
+
 MEDICARE = "medicare"
-EM_CODES = ("99212", "99213", "99214", "99215")
-DEFAULT_EM_CODE = "99213"
 MEDICARE_LOW_DOSE_MAX_MG = 56
 J0013_START_YEAR = 2026  # S0013 before 1 January 2026
 

@@ -18,7 +18,6 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-from sessions.billing.codes import DEFAULT_EM_CODE, EM_CODES
 from sessions.models.protocols import Protocol
 from sessions.models.scheduling import TreatmentSession
 
@@ -39,6 +38,10 @@ def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
         models.CheckConstraint(condition=models.Q(**{f"{name}__gte": 0}), name=f"{prefix}_{name}_not_negative")
         for name in fields
     ]
+
+
+EM_CODES = ("99212", "99213", "99214", "99215")  # office visit E/M codes billed beside J0013
+DEFAULT_EM_CODE = "99213"
 
 
 class PayerKind(models.TextChoices):

@@ -21,18 +21,15 @@ from clinic.models import ClinicSettings
 from sessions.models import (
     Course,
     CourseStatus,
-    Instrument,
     InvalidTransition,
     Ride,
     Scale,
     SessionStatus,
-    Source,
     TreatmentSession,
 )
 from sessions.monitoring import discharge
 from sessions.monitoring import services as monitoring
 from sessions.monitoring.demo_history import ESK_LOT, KET_LOT, _history, _lots, _receipts
-from sessions.outcomes.services import outcome_record
 from sessions.scheduling.booking import renumber
 
 
@@ -265,13 +262,3 @@ def seed_monitoring(ctx: DemoContext) -> None:
                 _advance(s, ctx, lots_, nurse, prescriber, state)
         except (ValidationError, InvalidTransition):
             continue  # e.g. seeded just after midnight: leave that session scheduled
-    # A patient answered the PHQ-9 in the portal this morning with item 9 above 0: staff are alerted.
-    if ctx.patients and ctx.patients[0].user:
-        outcome_record(
-            patient=ctx.patients[0],
-            by=ctx.patients[0].user,
-            instrument=Instrument.PHQ9,
-            items=[2, 2, 1, 2, 1, 1, 1, 0, 1],
-            source=Source.PORTAL,
-            completed_at=timezone.now() - dt.timedelta(hours=2),
-        )
