@@ -40,3 +40,24 @@ ADMIN_POST = roles(admin=405)
 # A patient's own object: the owner sees it, another patient gets 404, clinical roles 403.
 PATIENT_OWN = roles(patient_a=200, patient_b=404)
 PATIENT_ONLY = roles(patient_a=200, patient_b=200)
+
+
+def _modules():
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        yield importlib.import_module(f"{__name__}.{info.name}")
+
+
+def table() -> dict[str, Case]:
+    """Every area's table merged (url name -> Case)."""
+    merged: dict[str, Case] = {}
+    for module in _modules():
+        merged.update(module.TABLE)
+    return merged
+
+
+def builders() -> list[Callable]:
+    """Every area's ``build(world)``, which adds the objects its URLs need."""
+    return [module.build for module in _modules() if hasattr(module, "build")]
