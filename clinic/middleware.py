@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -32,19 +33,45 @@ class SessionTimeoutMiddleware:
             too_idle = now - last_seen > idle_minutes * 60
             too_old = now - logged_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600
             if too_idle or too_old:
-                logout(request)
-                messages.info(request, "You were logged out after a period of inactivity. Please log in again.")
-                return redirect_to_login(request.get_full_path())
+                return self._timed_out(request, user)
             # Polling requests (the board's auto-refresh) do not count as activity.
             if request.headers.get("X-Auto-Refresh") != "1":
                 request.session[LAST_SEEN] = now
         response = self.get_response(request)
+        if request.headers.get("HX-Request") and _is_login_redirect(response):
+            # Never swap a login page into a panel: the whole screen goes to the signed-out page.
+            from .security import idle
+
+            response = idle.hx_redirect(idle.signed_out_url(idle.came_from(request)))
         # The key may have rotated during the view (login, 2FA step, password change): record it
         # for this user so that logout or deactivation can end this session too.
         from .security.user_sessions import remember_session
 
         remember_session(request)
         return response
+
+
+    def _timed_out(self, request, user):
+        """The session ended: nothing with patient data is shown, and a form posted now is kept."""
+        from .security import idle
+
+        page = idle.came_from(request)
+        logout(request)
+        if request.method == "POST":
+            idle.keep_unsaved_post(request, user_id=user.pk, page=page)
+        if request.headers.get("HX-Request"):
+            return idle.hx_redirect(idle.signed_out_url(page))
+        if request.path == reverse("session_status"):
+            return self.get_response(request)  # it answers "signed out" itself
+        if request.method == "POST":
+            return HttpResponseRedirect(idle.signed_out_url(page))
+        messages.info(request, "You were signed out after a time without activity. Please log in again.")
+        return redirect_to_login(page)
+
+
+def _is_login_redirect(response) -> bool:
+    location = response.get("Location", "") if response.status_code in (301, 302, 303) else ""
+    return bool(location) and location.startswith(resolve_url(settings.LOGIN_URL))
 
 
 class SecurityHeadersMiddleware:

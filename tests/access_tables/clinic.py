@@ -5,6 +5,9 @@ TABLE = {
     "healthz": Case(PUBLIC),
     "login": Case(roles(200, 302, 302, 302, 302, 302)),
     "logout": Case(roles(405, 405, 405, 405, 405, 405)),
+    # After the idle time-out; someone still signed in is sent on to the page (home by default).
+    "signed_out": Case(roles(200, 302, 302, 302, 302, 302)),
+    "session_status": Case(PUBLIC),
     "password_change": Case(roles(LOGIN, 200, 200, 200, 200, 200)),
     "password_change_done": Case(roles(LOGIN, 200, 200, 200, 200, 200)),
     "password_reset": Case(PUBLIC),
