@@ -14,6 +14,8 @@ from clinic.access import admin_required, clinical_required, patient_required, p
 from clinic.models import Chair, ClinicSettings, Patient
 from clinic.panels import panels_for
 from sessions.models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
+from sessions.monitoring.board import board_context
+from sessions.monitoring.forms import AcknowledgeForm
 from sessions.scheduling.calendars import board_for_day, calendar_days, on_site_today, unconfirmed_rides
 from sessions.scheduling.portal import _upcoming_and_past, preparation
 
@@ -41,6 +43,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     }
     if request.headers.get("HX-Request"):
         return render(request, "sessions/scheduling/_day_board.html", context)
+    # Where the danger is first: open alerts and every patient in a chair, then the day by chair.
+    context.update(board=board_context(), ack_form=AcknowledgeForm(), on_home=True)
     return render(request, "sessions/staff_home.html", context)
 
 

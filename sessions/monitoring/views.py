@@ -17,7 +17,6 @@ from clinic.access import clinical_required, note_patient_access
 from clinic.models import ClinicSettings
 from sessions.models import (
     ESKETAMINE_DEVICE_MG,
-    IN_CLINIC_STATUSES,
     Administration,
     AdministrationKind,
     Alert,
@@ -32,6 +31,7 @@ from sessions.monitoring import discharge as discharge_services
 from sessions.monitoring import rems as rems_services
 from sessions.monitoring import services as monitoring
 from sessions.monitoring import timeline
+from sessions.monitoring.board import patient_level_alerts
 from sessions.monitoring.forms import (
     AcknowledgeForm,
     AdverseEventForm,
@@ -189,6 +189,10 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
     reading = monitoring.latest_predose(session)
     context = {
         **state,
+        "open_alerts": state["open_alerts"] + patient_level_alerts(session),
+        # After a refused entry the page is shown from the POST URL: the address bar goes back to the
+        # session page (static/js/app.js), so a reload never re-posts or lands on a 405.
+        "canonical_url": session.get_absolute_url() if status != 200 else "",
         "cs": cs,
         "forms": _forms(session, request, bound or {}),
         "predose": reading,
@@ -219,26 +223,14 @@ def session_live(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)
     cs = ClinicSettings.load()
     context = {**live_state(session, cs), "cs": cs, "ack_form": AcknowledgeForm()}
+    context["open_alerts"] = context["open_alerts"] + patient_level_alerts(session)
     return render(request, "sessions/monitoring/_live.html", context)
 
 
 def _board_context() -> dict:
-    cs = ClinicSettings.load()
-    now = timezone.now()
-    today = timezone.localdate(timezone=cs.tz)
-    sessions = list(
-        live_sessions().on_day(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES).order_by("planned_start")
-    )
-    rows = [live_state(s, cs, now) for s in sessions]
-    # Alerts first, then overdue checks, then the rest by time.
-    rows.sort(key=lambda r: (not r["open_alerts"], not r["overdue"], r["s"].planned_start))
-    other_alerts = list(
-        Alert.objects.open()
-        .exclude(session__in=[s.pk for s in sessions])
-        .select_related("patient", "session")
-        .order_by("-raised_at")[:50]
-    )
-    return {"rows": rows, "other_alerts": other_alerts, "now": now, "cs": cs, "ack_form": AcknowledgeForm()}
+    from sessions.monitoring.board import board_context
+
+    return {**board_context(), "ack_form": AcknowledgeForm()}
 
 
 @clinical_required
@@ -248,4 +240,5 @@ def monitor_board(request: HttpRequest) -> HttpResponse:
 
 @clinical_required
 def monitor_board_live(request: HttpRequest) -> HttpResponse:
-    return render(request, "sessions/monitoring/_board_live.html", _board_context())
+    context = {**_board_context(), "on_home": request.GET.get("home") == "1"}
+    return render(request, "sessions/monitoring/_board_live.html", context)

@@ -1,0 +1,86 @@
+"""The board a nurse lands on: open alerts first, then every patient in a chair with their clock,
+next or overdue check and time to earliest discharge; each blood pressure with its time, its kind
+(pre-dose, 40 min, before discharge) and whether it is above the limit that applies to it.
+
+One selector for the staff home (``sessions.home``) and the Monitor page, in a fixed number of
+queries whatever the number of patients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from clinic.models import ClinicSettings
+from sessions.models import IN_CLINIC_STATUSES, Alert, VitalsKind, VitalsReading
+from sessions.monitoring.vitals import predose_above_threshold
+
+
+@dataclass(frozen=True)
+class BpShown:
+    reading: VitalsReading
+    kind: str  # "pre-dose", "40 min", "before discharge", "extra"
+    high: bool
+    limit: str
+
+
+def bp_above_limit(reading: VitalsReading, cs: ClinicSettings) -> tuple[bool, str]:
+    """Pre-dose readings against the pre-dose limit (140/90), later ones against the discharge range."""
+    if reading.kind == VitalsKind.PREDOSE:
+        return predose_above_threshold(reading, cs), f"{cs.predose_systolic_max}/{cs.predose_diastolic_max}"
+    high = reading.systolic > cs.discharge_systolic_max or reading.diastolic > cs.discharge_diastolic_max
+    return high, f"{cs.discharge_systolic_max}/{cs.discharge_diastolic_max}"
+
+
+def bp_readings(session, checks, cs: ClinicSettings) -> list[BpShown]:
+    """Each BP of the session in time order with the check it counted for."""
+    by_time = {c.done_at: c for c in checks if c.kind == "bp" and c.done_at is not None}
+    shown = []
+    for r in sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk)):
+        if r.kind == VitalsKind.PREDOSE:
+            kind = "pre-dose"
+        elif r.taken_at in by_time:
+            label = by_time[r.taken_at].label
+            kind = "before discharge" if "discharge" in label else label.removeprefix("BP ").split(" (")[0]
+        else:
+            kind = "extra"
+        high, limit = bp_above_limit(r, cs)
+        shown.append(BpShown(r, kind, high, limit))
+    return shown
+
+
+def board_context(now=None) -> dict:
+    from sessions.monitoring.views import live_sessions, live_state  # the session page's own reader
+
+    cs = ClinicSettings.load()
+    now = now or timezone.now()
+    today = timezone.localdate(now, timezone=cs.tz)
+    sessions = list(
+        live_sessions().on_day(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES).order_by("planned_start")
+    )
+    # Alerts about the patient rather than a session (PHQ-9 item 9) belong on that patient's card.
+    patient_alerts: dict[int, list[Alert]] = {}
+    for alert in Alert.objects.open().filter(patient__in=[s.patient_id for s in sessions], session__isnull=True):
+        patient_alerts.setdefault(alert.patient_id, []).append(alert)
+    rows = []
+    for s in sessions:
+        row = live_state(s, cs, now)
+        row["open_alerts"] = row["open_alerts"] + patient_alerts.get(s.patient_id, [])
+        row["bps"] = bp_readings(s, row["checks"], cs)
+        rows.append(row)
+    # Alerts first, then overdue checks, then the rest by time.
+    rows.sort(key=lambda r: (not r["open_alerts"], not r["overdue"], r["s"].planned_start))
+    other_alerts = list(
+        Alert.objects.open()
+        .exclude(session__in=[s.pk for s in sessions])
+        .exclude(session__isnull=True, patient__in=list(patient_alerts))
+        .select_related("patient", "session")
+        .order_by("-raised_at")[:50]
+    )
+    return {"rows": rows, "other_alerts": other_alerts, "now": now, "cs": cs}
+
+
+def patient_level_alerts(session) -> list[Alert]:
+    """Open alerts about the session's patient that are not tied to a session (PHQ-9 item 9)."""
+    return list(Alert.objects.open().filter(patient_id=session.patient_id, session__isnull=True).order_by("raised_at"))
