@@ -142,6 +142,7 @@ class DeviceForm(ActionForm):
         ).order_by("expires_on")
         if patient is not None:
             self.fields["receipt"].queryset = DeviceReceipt.objects.filter(patient=patient).select_related("lot")
+        _preselect_only_lot(self)
 
 
 class InfusionStartForm(ActionForm):
@@ -161,6 +162,16 @@ class InfusionStartForm(ActionForm):
         self.fields["lot"].queryset = DrugLot.objects.filter(
             drug=Drug.KETAMINE, expires_on__gte=timezone.localdate()
         ).order_by("expires_on")
+        _preselect_only_lot(self)
+
+
+def _preselect_only_lot(form: forms.Form) -> None:
+    """When a single usable lot is in stock it is chosen already (one tap fewer at the chair)."""
+    if form.is_bound or "lot" in form.initial:
+        return
+    lots = list(form.fields["lot"].queryset.values_list("pk", flat=True)[:2])
+    if len(lots) == 1:
+        form.initial["lot"] = lots[0]
 
 
 class InfusionEndForm(ActionForm):
