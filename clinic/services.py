@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .audit import audited
+from .audit import audited, audited_save
 from .holds import upcoming_holds
 from .models import Patient, Role, User
 
@@ -37,7 +37,7 @@ def patient_archive(*, patient: Patient, by: User, reason: str) -> Patient:
     patient.save(update_fields=["archived_at", "archived_reason"])
     if patient.user_id:
         patient.user.is_active = False
-        patient.user.save(update_fields=["is_active"])
+        audited_save(patient.user, by=by, reason="Portal login closed: patient archived", update_fields=["is_active"])
     return patient
 
 
