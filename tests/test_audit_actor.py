@@ -20,8 +20,9 @@ from django.apps import apps
 from django.db.models import Max
 
 from clinic import services as clinic_services
-from clinic.models import ClinicSettings, Patient, User
+from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, Sex, StaffShift, User
 from sessions.billing import charges, payments, plans
+from sessions.billing import setup as billing_setup
 from sessions.models import (
     Adjustment,
     AdjustmentDirection,
@@ -46,10 +47,13 @@ from sessions.models import (
     DrugLot,
     Instalment,
     OutcomeScore,
+    Payer,
     PayerKind,
     Payment,
     PaymentMethod,
     PaymentPlan,
+    Price,
+    PriorAuthorisation,
     RemsSubmission,
     ReviewDecision,
     Ride,
@@ -503,3 +507,121 @@ def test_restoring_a_patient_names_the_actor(w):
     with history_written() as rows:
         clinic_services.patient_restore(patient=Patient.objects.get(pk=w.patient.pk), by=w.actor)
     assert_rows_name(rows, w.actor, Patient)
+
+
+def test_inviting_a_patient_names_the_actor_on_the_portal_login_and_the_record(w, rf):
+    patient = f.PatientFactory()
+    with history_written() as rows:
+        clinic_services.patient_invite(
+            request=rf.get("/"), patient=patient, username="pat.new", email="pat.new@example.org", by=w.actor
+        )
+    assert_rows_name(rows, w.actor, User, Patient)
+
+
+def test_renewing_a_patients_calendar_address_names_the_actor(w):
+    with history_written() as rows:
+        clinic_services.patient_calendar_renew(patient=w.patient, by=w.actor)
+    assert_rows_name(rows, w.actor, Patient)
+
+
+# ---- what the admin pages write, through their services ---------------------------------------
+
+
+def test_adding_a_patient_names_the_actor(w):
+    with history_written() as rows:
+        clinic_services.patient_save(
+            by=w.actor, first_name="Dana", last_name="Delta", date_of_birth=dt.date(1980, 5, 1), sex=Sex.FEMALE
+        )
+    assert_rows_name(rows, w.actor, Patient)
+
+
+def test_editing_a_patient_names_the_actor(w):
+    with history_written() as rows:
+        clinic_services.patient_save(by=w.actor, patient=w.patient, phone="+1 555 0100 999")
+    assert_rows_name(rows, w.actor, Patient)
+
+
+def test_adding_and_editing_a_staff_member_names_the_actor(w):
+    with history_written() as rows:
+        member = clinic_services.staff_save(
+            by=w.actor, username="new.nurse", first_name="Nia", last_name="Nurse", email="nia@example.org"
+        )
+        clinic_services.staff_save(by=w.actor, member=member, title="RN")
+    assert_rows_name(rows, w.actor, User)
+    assert not member.has_usable_password()
+
+
+def test_adding_and_editing_a_chair_names_the_actor(w):
+    with history_written() as rows:
+        chair = clinic_services.chair_save(by=w.actor, name="Chair 9")
+        clinic_services.chair_save(by=w.actor, chair=chair, is_active=False)
+    assert_rows_name(rows, w.actor, Chair)
+
+
+def test_changing_the_clinic_settings_names_the_actor(w):
+    with history_written() as rows:
+        clinic_services.clinic_settings_save(by=w.actor, no_show_fee=Decimal("80.00"))
+    assert_rows_name(rows, w.actor, ClinicSettings)
+
+
+def test_setting_opening_hours_names_the_actor_on_the_days_changed_and_closed(w):
+    week = {day: (dt.time(9), dt.time(17)) for day in range(4)} | {4: None, 5: (dt.time(9), dt.time(12)), 6: None}
+    with history_written() as rows:
+        clinic_services.opening_hours_save(by=w.actor, hours=week)
+    assert_rows_name(rows, w.actor, OpeningHours)
+    assert {r.history_type for r in rows} == {"+", "~", "-"}  # Saturday opened, Mon–Thu changed, Friday closed
+
+
+def test_adding_and_removing_a_shift_names_the_actor(w):
+    with history_written() as rows:
+        shift = clinic_services.shift_add(by=w.actor, date=MONDAY, staff=w.nurse, starts=dt.time(8), ends=dt.time(16))
+        clinic_services.shift_remove(by=w.actor, shift=shift)
+    assert_rows_name(rows, w.actor, StaffShift)
+    assert {r.history_type for r in rows} == {"+", "-"}
+
+
+def test_adding_a_price_names_the_actor(w):
+    with history_written() as rows:
+        price = billing_setup.price_add(
+            by=w.actor,
+            protocol=f.protocol("esketamine-trd"),
+            dose_mg=56,
+            amount=Decimal("950.00"),
+            em_code="99213",
+            effective_from=MONDAY,
+        )
+    assert_rows_name(rows, w.actor, Price)
+    assert price.created_by == w.actor
+
+
+def test_adding_and_editing_a_payer_names_the_actor(w):
+    with history_written() as rows:
+        payer = billing_setup.payer_save(by=w.actor, name="Blue Health", kind=PayerKind.COMMERCIAL)
+        billing_setup.payer_save(by=w.actor, payer=payer, phone="+1 555 0100 444")
+    assert_rows_name(rows, w.actor, Payer)
+
+
+def test_adding_and_editing_a_coverage_names_the_actor(w):
+    payer = PayerFactory(kind=PayerKind.COMMERCIAL)
+    with history_written() as rows:
+        coverage = billing_setup.coverage_save(
+            by=w.actor, patient=w.patient, payer=payer, member_id="M1", copay=Decimal("40.00"), starts_on=MONDAY
+        )
+        billing_setup.coverage_save(by=w.actor, patient=w.patient, coverage=coverage, copay=Decimal("30.00"))
+    assert_rows_name(rows, w.actor, Coverage)
+
+
+def test_adding_and_editing_a_prior_authorisation_names_the_actor(w):
+    payer = PayerFactory(kind=PayerKind.COMMERCIAL)
+    with history_written() as rows:
+        auth = billing_setup.authorisation_save(
+            by=w.actor,
+            patient=w.patient,
+            payer=payer,
+            number="PA-1",
+            sessions_authorised=8,
+            starts_on=MONDAY,
+            ends_on=MONDAY + dt.timedelta(days=90),
+        )
+        billing_setup.authorisation_save(by=w.actor, patient=w.patient, authorisation=auth, sessions_authorised=12)
+    assert_rows_name(rows, w.actor, PriorAuthorisation)

@@ -22,6 +22,7 @@ from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings
 from sessions.billing import plans as payment_plans
 from sessions.billing import services as billing
+from sessions.billing import setup as billing_setup
 from sessions.billing.authorisations import authorisation_status
 from sessions.billing.forms import (
     AdjustmentForm,
@@ -47,12 +48,13 @@ def _form_page(request, form, *, title: str, back: str, intro: str = "", patient
 def price_list(request: HttpRequest) -> HttpResponse:
     form = PriceForm(request.POST or None, initial={"effective_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        price = form.save(commit=False)
-        price.currency = ClinicSettings.load().currency
-        price.created_by = request.user
-        price.save()
-        messages.success(request, f"Price added: {price}.")
-        return redirect("billing_prices")
+        try:
+            price = billing_setup.price_add(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Price added: {price}.")
+            return redirect("billing_prices")
     today = timezone.localdate()
     prices = list(Price.objects.select_related("protocol").order_by("protocol__name", "dose_mg", "-effective_from"))
     current = set()
@@ -74,9 +76,13 @@ def price_list(request: HttpRequest) -> HttpResponse:
 def payer_list(request: HttpRequest) -> HttpResponse:
     form = PayerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        payer = form.save()
-        messages.success(request, f"Payer {payer} added.")
-        return redirect("billing_payers")
+        try:
+            payer = billing_setup.payer_save(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Payer {payer} added.")
+            return redirect("billing_payers")
     return render(
         request,
         "sessions/billing/payers.html",
@@ -90,9 +96,13 @@ def payer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     payer = get_object_or_404(Payer, pk=pk)
     form = PayerForm(request.POST or None, instance=payer)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Payer {payer} saved.")
-        return redirect("billing_payers")
+        try:
+            billing_setup.payer_save(by=request.user, payer=payer, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Payer {payer} saved.")
+            return redirect("billing_payers")
     return _form_page(request, form, title=f"Edit payer {payer}", back=reverse("billing_payers"))
 
 
@@ -130,12 +140,13 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_for(request, pk)
     form = CoverageForm(request.POST or None, initial={"starts_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        coverage = form.save(commit=False)
-        coverage.patient = patient
-        coverage.currency = ClinicSettings.load().currency
-        coverage.save()
-        messages.success(request, f"Coverage saved: {coverage}.")
-        return redirect("billing_patient", pk=patient.pk)
+        try:
+            coverage = billing_setup.coverage_save(by=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Coverage saved: {coverage}.")
+            return redirect("billing_patient", pk=patient.pk)
     return _form_page(
         request,
         form,
@@ -151,9 +162,15 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note_patient_access(request, coverage.patient)
     form = CoverageForm(request.POST or None, instance=coverage)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Coverage saved: {coverage}.")
-        return redirect("billing_patient", pk=coverage.patient_id)
+        try:
+            billing_setup.coverage_save(
+                by=request.user, patient=coverage.patient, coverage=coverage, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Coverage saved: {coverage}.")
+            return redirect("billing_patient", pk=coverage.patient_id)
     return _form_page(
         request,
         form,
@@ -169,9 +186,15 @@ def authorisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note_patient_access(request, auth.patient)
     form = AuthorisationForm(request.POST or None, instance=auth)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Prior authorisation {auth.number} saved.")
-        return redirect("billing_patient", pk=auth.patient_id)
+        try:
+            billing_setup.authorisation_save(
+                by=request.user, patient=auth.patient, authorisation=auth, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Prior authorisation {auth.number} saved.")
+            return redirect("billing_patient", pk=auth.patient_id)
     return _form_page(
         request,
         form,
@@ -185,11 +208,13 @@ def authorisation_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_for(request, pk)
     form = AuthorisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        auth = form.save(commit=False)
-        auth.patient = patient
-        auth.save()
-        messages.success(request, f"Prior authorisation {auth.number} saved.")
-        return redirect("billing_patient", pk=patient.pk)
+        try:
+            auth = billing_setup.authorisation_save(by=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Prior authorisation {auth.number} saved.")
+            return redirect("billing_patient", pk=patient.pk)
     return _form_page(
         request, form, title=f"Prior authorisation for {patient}", back=reverse("billing_patient", args=[patient.pk])
     )
