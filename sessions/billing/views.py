@@ -13,9 +13,9 @@ from django.utils import timezone
 from clinic.access import (
     admin_required,
     clinical_required,
-    note_patient_access,
     patient_for,
     patient_required,
+    patient_row_or_404,
     portal_patient,
 )
 from clinic.forms import apply_service_errors
@@ -158,8 +158,7 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    coverage = get_object_or_404(Coverage.objects.select_related("patient", "payer"), pk=pk)
-    note_patient_access(request, coverage.patient)
+    coverage = patient_row_or_404(request, Coverage.objects.select_related("patient", "payer"), pk=pk)
     form = CoverageForm(request.POST or None, instance=coverage)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,8 +181,7 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def authorisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    auth = get_object_or_404(PriorAuthorisation.objects.select_related("patient"), pk=pk)
-    note_patient_access(request, auth.patient)
+    auth = patient_row_or_404(request, PriorAuthorisation.objects.select_related("patient"), pk=pk)
     form = AuthorisationForm(request.POST or None, instance=auth)
     if request.method == "POST" and form.is_valid():
         try:
@@ -267,8 +265,7 @@ def refund_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    charge = get_object_or_404(Charge.objects.select_related("patient"), pk=pk)
-    note_patient_access(request, charge.patient)
+    charge = patient_row_or_404(request, Charge.objects.select_related("patient"), pk=pk)
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -340,8 +337,7 @@ def _charges_covered(ledger: billing.Ledger, payment: Payment) -> list[tuple[Cha
 
 @clinical_required
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.select_related("patient", "created_by"), pk=pk)
-    note_patient_access(request, payment.patient)
+    payment = patient_row_or_404(request, Payment.objects.select_related("patient", "created_by"), pk=pk)
     return _receipt(request, payment, back=reverse("billing_patient", args=[payment.patient_id]))
 
 
