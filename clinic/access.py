@@ -39,7 +39,11 @@ patient_required = role_required(Role.PATIENT)
 def note_patient_access(request: HttpRequest, patient: Patient | int | None) -> None:
     """Record that this user opened this patient's data (reads are audited, not only writes).
 
-    Call it from every view that shows one patient's records; once per request per patient.
+    The one entry point of the read log. Pages reach it through the lookups that load one patient's
+    data (``patient_for``, ``portal_patient``, ``patient_row_or_404``); a page that shows one patient's
+    data some other way (a list filtered to one patient) calls it itself. One entry per request per
+    patient. ``tests/security/test_read_log.py`` walks every page as every role and fails when a page
+    shows a patient's data without an entry.
     """
     if patient is None or not request.user.is_authenticated:
         return
@@ -55,6 +59,14 @@ def note_patient_access(request: HttpRequest, patient: Patient | int | None) -> 
         method=request.method[:8],
         ip=request.META.get("REMOTE_ADDR") or None,
     )
+
+
+def patient_row_or_404(request: HttpRequest, queryset, **lookup):
+    """One row of one patient's data (a session, a course, a payment…; anything with ``patient_id``),
+    404 when there is none; the read is logged. Role checks stay with the view's decorator."""
+    row = get_object_or_404(queryset, **lookup)
+    note_patient_access(request, row.patient_id)
+    return row
 
 
 def portal_patient(request: HttpRequest) -> Patient:

@@ -62,6 +62,25 @@ def audited_create(model: type[Model], values: dict, *, by, reason: str = "", va
     return audited_save(instance, by=by, reason=reason)
 
 
+def audited_change(instance: Model, values: dict, *, by, reason: str = "", exclude: list[str] | None = None) -> Model:
+    """Set ``values`` on ``instance`` (new or saved), validate it with ``full_clean`` and save it with its
+    history row naming ``by``: the write behind an add or edit page, called by its area's service."""
+    names = {f.name for f in instance._meta.concrete_fields}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} has no field {', '.join(unknown)}")
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.full_clean(exclude=exclude)
+    return audited_save(instance, by=by, reason=reason)
+
+
+def audited_delete(instance: Model, *, by, reason: str = "") -> None:
+    """Delete ``instance``; its history row (type "-") names ``by`` and the reason."""
+    audited(instance, by=by, reason=reason)
+    instance.delete()
+
+
 def audited_bulk_create(model: type[Model], rows: list[Model], *, by, reason: str = "", **kwargs) -> list[Model]:
     """``bulk_create`` with one history row per object, each naming ``by`` and the reason."""
     return bulk_create_with_history(

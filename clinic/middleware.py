@@ -1,4 +1,7 @@
-"""Session time-outs per role, 2FA enforcement, read logging, and the headers every response carries."""
+"""Session time-outs per role, 2FA enforcement, and the headers every response carries.
+
+Reads of patient data are logged by the pages themselves (``clinic.access.note_patient_access``).
+"""
 
 from __future__ import annotations
 
@@ -133,48 +136,3 @@ class TwoFactorMiddleware:
             response["HX-Redirect"] = target
             return response
         return HttpResponseRedirect(target)
-
-
-class PatientReadLogMiddleware:
-    """Record a read of one patient's data even when the view did not call note_patient_access."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from .security import read_log
-
-        token = read_log.start()
-        try:
-            response = self.get_response(request)
-        finally:
-            seen = read_log.stop(token)
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and 200 <= response.status_code < 300
-            and not request.__dict__.get("_noted_patients")
-        ):
-            from .access import note_patient_access
-
-            if len(seen) == 1:  # loaded from the database, so the patient exists
-                note_patient_access(request, next(iter(seen)))
-            kwargs = request.__dict__.get("_read_log_kwargs") or {}
-            named = set()
-            for key in read_log.PATIENT_KWARGS:
-                value = kwargs.get(key)
-                if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-                    named.add(int(value))
-            for patient_id in named & seen:
-                note_patient_access(request, patient_id)
-            if named - seen:
-                from .models import Patient
-
-                for patient_id in Patient.objects.filter(pk__in=named - seen).values_list("pk", flat=True):
-                    note_patient_access(request, patient_id)
-        return response
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        request._read_log_kwargs = view_kwargs
-        return None

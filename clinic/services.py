@@ -1,6 +1,9 @@
-"""Write operations on clinic records: each one validates, saves atomically and leaves history."""
+"""Write operations on clinic records (patients, staff, chairs, settings, opening hours, the rota):
+each one validates, saves atomically and leaves a history row naming the actor (``by``)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -13,9 +16,17 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .audit import audited
+from .audit import audited, audited_change, audited_delete, audited_save
 from .holds import upcoming_holds
-from .models import Patient, Role, User
+from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, new_calendar_token
+
+
+def patient_save(*, by: User, patient: Patient | None = None, **values) -> Patient:
+    """Add a patient, or change a patient's record (``values``: the record's fields)."""
+    if patient is not None and patient.is_archived:
+        raise ValidationError("Archived records cannot be edited; restore the patient first.")
+    reason = "Patient added" if patient is None else "Patient record changed"
+    return audited_change(patient or Patient(), values, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -37,7 +48,7 @@ def patient_archive(*, patient: Patient, by: User, reason: str) -> Patient:
     patient.save(update_fields=["archived_at", "archived_reason"])
     if patient.user_id:
         patient.user.is_active = False
-        patient.user.save(update_fields=["is_active"])
+        audited_save(patient.user, by=by, reason="Portal login closed: patient archived", update_fields=["is_active"])
     return patient
 
 
@@ -52,6 +63,12 @@ def patient_restore(*, patient: Patient, by: User) -> Patient:
     return patient
 
 
+def patient_calendar_renew(*, patient: Patient, by: User) -> Patient:
+    """A new private calendar address: the old link stops working at once."""
+    patient.calendar_token = new_calendar_token()
+    return audited_save(patient, by=by, reason="Calendar feed address renewed", update_fields=["calendar_token"])
+
+
 def invitation_link(request: HttpRequest, user: User) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
@@ -59,7 +76,7 @@ def invitation_link(request: HttpRequest, user: User) -> str:
 
 
 @transaction.atomic
-def patient_invite(*, request: HttpRequest, patient: Patient, username: str, email: str) -> User:
+def patient_invite(*, request: HttpRequest, patient: Patient, username: str, email: str, by: User) -> User:
     """Create the patient's portal login (no usable password) and email a link to set one."""
     if patient.user_id:
         raise ValidationError("This patient already has a portal login.")
@@ -70,11 +87,65 @@ def patient_invite(*, request: HttpRequest, patient: Patient, username: str, ema
     )
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
-    user.save()
+    audited_save(user, by=by, reason="Portal login created")
     patient.user = user
-    audited(patient, by=request.user, reason="Portal login created")
-    patient.save(update_fields=["user"])
+    audited_save(patient, by=by, reason="Portal login created", update_fields=["user"])
     link = invitation_link(request, user)
     body = render_to_string("clinic/email/invitation.txt", {"patient": patient, "user": user, "link": link})
     transaction.on_commit(lambda: send_mail("Your patient portal login", body, None, [email]))
     return user
+
+
+# ---- Staff, chairs, settings, opening hours, rota (admin) ---------------------------------------
+
+
+@transaction.atomic
+def staff_save(*, by: User, member: User | None = None, **values) -> User:
+    """Add a staff member (no password yet: they set one from the invitation link) or change one."""
+    if member is None:
+        member = User()
+        member.set_unusable_password()
+        reason = "Staff member added"
+    else:
+        reason = "Staff member changed"
+    if values.get("role", member.role) not in (Role.STAFF, Role.ADMIN):
+        raise ValidationError({"role": "A staff member is clinical staff or an admin."})
+    return audited_change(member, values, by=by, reason=reason, exclude=["password"])
+
+
+def chair_save(*, by: User, chair: Chair | None = None, **values) -> Chair:
+    reason = "Chair added" if chair is None else "Chair changed"
+    return audited_change(chair or Chair(), values, by=by, reason=reason)
+
+
+def clinic_settings_save(*, by: User, **values) -> ClinicSettings:
+    return audited_change(ClinicSettings.load(), values, by=by, reason="Clinic settings changed")
+
+
+@transaction.atomic
+def opening_hours_save(*, by: User, hours: dict[int, tuple[dt.time, dt.time] | None]) -> list[OpeningHours]:
+    """The week's opening hours: weekday -> (opens, closes), or None when the clinic is closed that day."""
+    existing = {h.weekday: h for h in OpeningHours.objects.select_for_update()}
+    saved = []
+    for weekday, times in sorted(hours.items()):
+        current = existing.get(weekday)
+        if times is None:
+            if current is not None:
+                audited_delete(current, by=by, reason="Closed on this day")
+            continue
+        opens, closes = times
+        if current is not None and (current.opens, current.closes) == (opens, closes):
+            saved.append(current)
+            continue
+        row = current or OpeningHours(weekday=weekday)
+        saved.append(audited_change(row, {"opens": opens, "closes": closes}, by=by, reason="Opening hours set"))
+    return saved
+
+
+def shift_add(*, by: User, date: dt.date, staff: User, starts: dt.time, ends: dt.time) -> StaffShift:
+    values = {"date": date, "staff": staff, "starts": starts, "ends": ends}
+    return audited_change(StaffShift(), values, by=by, reason="Shift added to the rota")
+
+
+def shift_remove(*, by: User, shift: StaffShift) -> None:
+    audited_delete(shift, by=by, reason="Shift removed from the rota")

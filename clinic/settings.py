@@ -91,7 +91,6 @@ MIDDLEWARE = [
     "clinic.tz.ClinicTimezoneMiddleware",
     "clinic.middleware.SessionTimeoutMiddleware",
     "clinic.middleware.TwoFactorMiddleware",
-    "clinic.middleware.PatientReadLogMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

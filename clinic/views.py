@@ -10,7 +10,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from .forms import (
     PortalInviteForm,
     StaffForm,
     StaffShiftForm,
+    apply_service_errors,
 )
 from .holds import upcoming_holds
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
@@ -81,9 +82,13 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        patient = form.save()
-        messages.success(request, f"{patient} was added.")
-        return redirect(patient)
+        try:
+            patient = services.patient_save(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{patient} was added.")
+            return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "title": "New patient"})
 
 
@@ -110,9 +115,13 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(patient)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Patient record saved.")
-        return redirect(patient)
+        try:
+            services.patient_save(by=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Patient record saved.")
+            return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "title": f"Edit {patient}", "patient": patient})
 
 
@@ -151,7 +160,7 @@ def patient_invite(request: HttpRequest, pk: int) -> HttpResponse:
     form = PortalInviteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patient_invite(request=request, patient=patient, **form.cleaned_data)
+            services.patient_invite(request=request, patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -174,17 +183,17 @@ def staff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     member = get_object_or_404(User, pk=pk, role__in=[Role.STAFF, Role.ADMIN]) if pk else None
     form = StaffForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save(commit=False)
-            if member is None:
-                user.set_unusable_password()
-            user.save()
-        if member is None:
-            link = services.invitation_link(request, user)
-            messages.success(request, f"{user} was added. Send them this link to set a password: {link}")
+        try:
+            user = services.staff_save(by=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
         else:
-            messages.success(request, f"{user} was saved.")
-        return redirect("staff_list")
+            if member is None:
+                link = services.invitation_link(request, user)
+                messages.success(request, f"{user} was added. Send them this link to set a password: {link}")
+            else:
+                messages.success(request, f"{user} was saved.")
+            return redirect("staff_list")
     title = f"Edit {member}" if member else "New staff member"
     return render(request, "clinic/simple_form.html", {"form": form, "title": title, "back": reverse("staff_list")})
 
@@ -199,17 +208,21 @@ def chair_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     chair = get_object_or_404(Chair, pk=pk) if pk else None
     form = ChairForm(request.POST or None, instance=chair)
     if request.method == "POST" and form.is_valid():
-        chair = form.save()
-        messages.success(request, f"{chair} was saved.")
-        if not chair.is_active:
-            upcoming = upcoming_holds("chair", chair)
-            if upcoming:
-                messages.warning(
-                    request,
-                    f"{chair} is inactive but still holds {upcoming} upcoming booking(s); "
-                    "move them to another chair from the calendar.",
-                )
-        return redirect("chair_list")
+        try:
+            chair = services.chair_save(by=request.user, chair=chair, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{chair} was saved.")
+            if not chair.is_active:
+                upcoming = upcoming_holds("chair", chair)
+                if upcoming:
+                    messages.warning(
+                        request,
+                        f"{chair} is inactive but still holds {upcoming} upcoming booking(s); "
+                        "move them to another chair from the calendar.",
+                    )
+            return redirect("chair_list")
     title = f"Edit {chair}" if chair else "New chair"
     return render(request, "clinic/simple_form.html", {"form": form, "title": title, "back": reverse("chair_list")})
 
@@ -218,9 +231,13 @@ def chair_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def clinic_settings(request: HttpRequest) -> HttpResponse:
     form = ClinicSettingsForm(request.POST or None, instance=ClinicSettings.load())
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Clinic settings saved.")
-        return redirect("clinic_settings")
+        try:
+            services.clinic_settings_save(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Clinic settings saved.")
+            return redirect("clinic_settings")
     return render(request, "clinic/settings.html", {"form": form})
 
 
@@ -238,16 +255,13 @@ def opening_hours(request: HttpRequest) -> HttpResponse:
     ]
     formset = OpeningHoursFormSet(request.POST or None, initial=initial)
     if request.method == "POST" and formset.is_valid():
-        with transaction.atomic():
-            for form in formset:
-                day = form.cleaned_data["weekday"]
-                if form.cleaned_data.get("closed"):
-                    OpeningHours.objects.filter(weekday=day).delete()
-                else:
-                    OpeningHours.objects.update_or_create(
-                        weekday=day,
-                        defaults={"opens": form.cleaned_data["opens"], "closes": form.cleaned_data["closes"]},
-                    )
+        hours = {
+            form.cleaned_data["weekday"]: None
+            if form.cleaned_data.get("closed")
+            else (form.cleaned_data["opens"], form.cleaned_data["closes"])
+            for form in formset
+        }
+        services.opening_hours_save(by=request.user, hours=hours)
         messages.success(request, "Opening hours saved.")
         return redirect("opening_hours")
     # One row per weekday; a tampered form count never reaches here as valid, but still renders.
@@ -271,9 +285,13 @@ def rota(request: HttpRequest) -> HttpResponse:
     by_day = {d: [s for s in shifts if s.date == d] for d in days}
     form = StaffShiftForm(request.POST or None, initial={"date": start})
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Shift added.")
-        return redirect(f"{reverse('rota')}?start={form.cleaned_data['date']:%Y-%m-%d}")
+        try:
+            services.shift_add(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Shift added.")
+            return redirect(f"{reverse('rota')}?start={form.cleaned_data['date']:%Y-%m-%d}")
     return render(
         request,
         "clinic/rota.html",
@@ -291,6 +309,6 @@ def rota(request: HttpRequest) -> HttpResponse:
 def shift_delete(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(StaffShift, pk=pk)
     day = shift.date
-    shift.delete()
+    services.shift_remove(by=request.user, shift=shift)
     messages.success(request, "Shift removed.")
     return redirect(f"{reverse('rota')}?start={day:%Y-%m-%d}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_init, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_otp import user_has_device
 
-from . import otp, read_log
+from . import otp
 from .user_sessions import end_all_sessions, remember_session
 
 
@@ -33,6 +33,3 @@ def _end_sessions_at_logout(sender, request, user, **kwargs) -> None:
 def _end_sessions_on_deactivation(sender, instance, **kwargs) -> None:
     if not instance.is_active and instance.pk is not None:
         end_all_sessions(user_id=instance.pk)
-
-
-post_init.connect(read_log.seen_instance, dispatch_uid="security_read_log_post_init")

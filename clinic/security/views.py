@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
-from clinic.access import admin_required
+from clinic.access import admin_required, note_patient_access
+from clinic.models import Patient
 
 from . import audit_search, otp
 from .forms import AuditSearchForm, TokenForm
@@ -138,6 +139,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             except (TypeError, ValueError):
                 number = 1
             changes = audit_search.search_changes(crit, number)
+            if crit.patient_ids is not None and len(crit.patient_ids) == 1:
+                # One patient's trail of changes shows their data (the values changed): a read of the record.
+                note_patient_access(request, Patient.objects.filter(pk=crit.patient_ids[0]).first())
     return render(
         request, "clinic/security/audit_log.html", {"form": form, "kind": kind, "changes": changes, "reads": reads}
     )

@@ -13,15 +13,16 @@ from django.utils import timezone
 from clinic.access import (
     admin_required,
     clinical_required,
-    note_patient_access,
     patient_for,
     patient_required,
+    patient_row_or_404,
     portal_patient,
 )
 from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings
 from sessions.billing import plans as payment_plans
 from sessions.billing import services as billing
+from sessions.billing import setup as billing_setup
 from sessions.billing.authorisations import authorisation_status
 from sessions.billing.forms import (
     AdjustmentForm,
@@ -47,12 +48,13 @@ def _form_page(request, form, *, title: str, back: str, intro: str = "", patient
 def price_list(request: HttpRequest) -> HttpResponse:
     form = PriceForm(request.POST or None, initial={"effective_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        price = form.save(commit=False)
-        price.currency = ClinicSettings.load().currency
-        price.created_by = request.user
-        price.save()
-        messages.success(request, f"Price added: {price}.")
-        return redirect("billing_prices")
+        try:
+            price = billing_setup.price_add(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Price added: {price}.")
+            return redirect("billing_prices")
     today = timezone.localdate()
     prices = list(Price.objects.select_related("protocol").order_by("protocol__name", "dose_mg", "-effective_from"))
     current = set()
@@ -74,9 +76,13 @@ def price_list(request: HttpRequest) -> HttpResponse:
 def payer_list(request: HttpRequest) -> HttpResponse:
     form = PayerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        payer = form.save()
-        messages.success(request, f"Payer {payer} added.")
-        return redirect("billing_payers")
+        try:
+            payer = billing_setup.payer_save(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Payer {payer} added.")
+            return redirect("billing_payers")
     return render(
         request,
         "sessions/billing/payers.html",
@@ -90,9 +96,13 @@ def payer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     payer = get_object_or_404(Payer, pk=pk)
     form = PayerForm(request.POST or None, instance=payer)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Payer {payer} saved.")
-        return redirect("billing_payers")
+        try:
+            billing_setup.payer_save(by=request.user, payer=payer, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Payer {payer} saved.")
+            return redirect("billing_payers")
     return _form_page(request, form, title=f"Edit payer {payer}", back=reverse("billing_payers"))
 
 
@@ -130,12 +140,13 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_for(request, pk)
     form = CoverageForm(request.POST or None, initial={"starts_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        coverage = form.save(commit=False)
-        coverage.patient = patient
-        coverage.currency = ClinicSettings.load().currency
-        coverage.save()
-        messages.success(request, f"Coverage saved: {coverage}.")
-        return redirect("billing_patient", pk=patient.pk)
+        try:
+            coverage = billing_setup.coverage_save(by=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Coverage saved: {coverage}.")
+            return redirect("billing_patient", pk=patient.pk)
     return _form_page(
         request,
         form,
@@ -147,13 +158,18 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    coverage = get_object_or_404(Coverage.objects.select_related("patient", "payer"), pk=pk)
-    note_patient_access(request, coverage.patient)
+    coverage = patient_row_or_404(request, Coverage.objects.select_related("patient", "payer"), pk=pk)
     form = CoverageForm(request.POST or None, instance=coverage)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Coverage saved: {coverage}.")
-        return redirect("billing_patient", pk=coverage.patient_id)
+        try:
+            billing_setup.coverage_save(
+                by=request.user, patient=coverage.patient, coverage=coverage, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Coverage saved: {coverage}.")
+            return redirect("billing_patient", pk=coverage.patient_id)
     return _form_page(
         request,
         form,
@@ -165,13 +181,18 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def authorisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    auth = get_object_or_404(PriorAuthorisation.objects.select_related("patient"), pk=pk)
-    note_patient_access(request, auth.patient)
+    auth = patient_row_or_404(request, PriorAuthorisation.objects.select_related("patient"), pk=pk)
     form = AuthorisationForm(request.POST or None, instance=auth)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Prior authorisation {auth.number} saved.")
-        return redirect("billing_patient", pk=auth.patient_id)
+        try:
+            billing_setup.authorisation_save(
+                by=request.user, patient=auth.patient, authorisation=auth, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Prior authorisation {auth.number} saved.")
+            return redirect("billing_patient", pk=auth.patient_id)
     return _form_page(
         request,
         form,
@@ -185,11 +206,13 @@ def authorisation_create(request: HttpRequest, pk: int) -> HttpResponse:
     patient = patient_for(request, pk)
     form = AuthorisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        auth = form.save(commit=False)
-        auth.patient = patient
-        auth.save()
-        messages.success(request, f"Prior authorisation {auth.number} saved.")
-        return redirect("billing_patient", pk=patient.pk)
+        try:
+            auth = billing_setup.authorisation_save(by=request.user, patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Prior authorisation {auth.number} saved.")
+            return redirect("billing_patient", pk=patient.pk)
     return _form_page(
         request, form, title=f"Prior authorisation for {patient}", back=reverse("billing_patient", args=[patient.pk])
     )
@@ -242,8 +265,7 @@ def refund_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_required
 def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    charge = get_object_or_404(Charge.objects.select_related("patient"), pk=pk)
-    note_patient_access(request, charge.patient)
+    charge = patient_row_or_404(request, Charge.objects.select_related("patient"), pk=pk)
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -315,8 +337,7 @@ def _charges_covered(ledger: billing.Ledger, payment: Payment) -> list[tuple[Cha
 
 @clinical_required
 def receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment.objects.select_related("patient", "created_by"), pk=pk)
-    note_patient_access(request, payment.patient)
+    payment = patient_row_or_404(request, Payment.objects.select_related("patient", "created_by"), pk=pk)
     return _receipt(request, payment, back=reverse("billing_patient", args=[payment.patient_id]))
 
 

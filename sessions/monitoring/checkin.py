@@ -40,6 +40,11 @@ CHECKLIST_FIELDS = (
 )
 
 
+def _ride(session: TreatmentSession) -> Ride:
+    """The session's ride (a new one, saved by the caller with the actor, for a session booked without)."""
+    return Ride.objects.filter(session=session).first() or Ride(session=session)
+
+
 def session_check_in(*, session: TreatmentSession, by: User, checklist: dict, at: dt.datetime | None = None) -> CheckIn:
     """Scheduled → checked in with the checklist; on a checked-in session, update the checklist."""
     with transaction.atomic():
@@ -78,7 +83,7 @@ def session_check_in(*, session: TreatmentSession, by: User, checklist: dict, at
             setattr(checkin, key, value if value is not None else "")
         checkin.full_clean()
         audited_save(checkin, by=by)
-        ride, _ = Ride.objects.get_or_create(session=session)
+        ride = _ride(session)
         ride.driver_name, ride.driver_phone = checkin.ride_name, checkin.ride_phone
         if ride.status != RideStatus.CONFIRMED:
             ride.status, ride.confirmed_at, ride.confirmed_by = RideStatus.CONFIRMED, timezone.now(), by
@@ -93,7 +98,7 @@ def ride_arrived(*, session: TreatmentSession, by: User, at: dt.datetime | None 
     with transaction.atomic():
         session = lock(session)
         ensure_status(session, *RECORDING_STATUSES, doing="record the ride")
-        ride, _ = Ride.objects.get_or_create(session=session)
+        ride = _ride(session)
         ride.arrived_at = checked_time(at, what="The arrival time")
         audited_save(ride, by=by, reason="Ride arrived")
         return ride

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from clinic.access import clinical_required, note_patient_access
+from clinic.access import clinical_required, patient_row_or_404
 from clinic.models import ClinicSettings
 from sessions.models import (
     ESKETAMINE_DEVICE_MG,
@@ -77,9 +77,7 @@ def live_sessions():
 
 
 def _session(request: HttpRequest, pk: int) -> TreatmentSession:
-    session = get_object_or_404(live_sessions(), pk=pk)
-    note_patient_access(request, session.patient_id)
-    return session
+    return patient_row_or_404(request, live_sessions(), pk=pk)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinical_required
+from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
 from sessions.models import (
     Alert,
@@ -271,7 +271,7 @@ def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert.objects.select_related("session"), pk=pk)
+    alert = patient_row_or_404(request, Alert.objects.select_related("session"), pk=pk)
     default = alert.session.get_absolute_url() if alert.session_id else reverse("monitor_board")
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():

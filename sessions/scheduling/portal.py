@@ -14,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import patient_required, portal_patient
-from clinic.audit import audited
 from clinic.forms import apply_service_errors
-from clinic.models import ClinicSettings, Patient, new_calendar_token
+from clinic.models import ClinicSettings, Patient
+from clinic.services import patient_calendar_renew
 from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
 from sessions.scheduling import rides
 from sessions.scheduling.calendars import with_series
@@ -109,9 +109,7 @@ def portal_appointment_ics(request: HttpRequest, pk: int) -> HttpResponse:
 def portal_feed_reset(request: HttpRequest) -> HttpResponse:
     """Revoke the private calendar address: the old link stops working at once."""
     patient = portal_patient(request)
-    patient.calendar_token = new_calendar_token()
-    audited(patient, by=request.user, reason="Calendar feed address renewed")
-    patient.save(update_fields=["calendar_token"])
+    patient_calendar_renew(patient=patient, by=request.user)
     messages.success(request, "Your calendar link was renewed; the old link no longer works.")
     return redirect("portal_home")
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.audit import audited
+from clinic.audit import audited, audited_save
 from clinic.models import ClinicSettings, User
 from sessions.models import (
     Course,
@@ -75,7 +75,7 @@ def course_review(
         notes=notes.strip(),
         reviewed_by=by,
     )
-    review.save()
+    audited_save(review, by=by, reason=f"Review: {review.get_decision_display()}")
     if target is None:
         course_end(course=course, by=by, reason=f"Stopped at review: {notes.strip() or 'prescriber decision'}")
         return review

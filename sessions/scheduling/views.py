@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic.access import admin_required, clinical_required, note_patient_access, prescriber_required
+from clinic.access import admin_required, clinical_required, patient_row_or_404, prescriber_required
 from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings, OpeningHours, Patient
 from clinic.panels import panels_for
@@ -146,6 +146,13 @@ def _plan_warnings(slots, is_esketamine: bool, settings: ClinicSettings):
     return summarise([w for w in warnings if w.day in planned_days], settings.tz)
 
 
+def _course(request: HttpRequest, pk: int, *related: str) -> Course:
+    """The course of one patient (404 when missing), with the read logged."""
+    return patient_row_or_404(
+        request, Course.objects.select_related("patient", "protocol", "current_phase", *related), pk=pk
+    )
+
+
 def _course_context(request: HttpRequest, course: Course) -> dict:
     sessions = list(
         with_series(course.sessions.select_related("chair", "phase", "ride")).order_by("planned_start", "pk")
@@ -167,17 +174,13 @@ def _course_context(request: HttpRequest, course: Course) -> dict:
 
 @clinical_required
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    course = get_object_or_404(
-        Course.objects.select_related("patient", "protocol", "current_phase", "prescriber", "preferred_chair"), pk=pk
-    )
-    note_patient_access(request, course.patient)
+    course = _course(request, pk, "prescriber", "preferred_chair")
     return render(request, "sessions/scheduling/course_detail.html", _course_context(request, course))
 
 
 @prescriber_required
 def course_review(request: HttpRequest, pk: int) -> HttpResponse:
-    course = get_object_or_404(Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
-    note_patient_access(request, course.patient)
+    course = _course(request, pk)
     initial = {"decision": request.GET.get("decision") or ReviewDecision.CONTINUE}
     form = ReviewForm(request.POST or None, course=course, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -195,8 +198,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _course_action(request: HttpRequest, pk: int, *, title: str, form, action, done: str) -> HttpResponse:
-    course = get_object_or_404(Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
-    note_patient_access(request, course.patient)
+    course = _course(request, pk)
     if request.method == "POST" and form.is_valid():
         try:
             action(course, form.cleaned_data)
@@ -255,7 +257,7 @@ def course_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def course_book_session(request: HttpRequest, pk: int) -> HttpResponse:
     """Book an offered slot (e.g. a make-up for a missed induction session)."""
-    course = get_object_or_404(Course, pk=pk)
+    course = _course(request, pk)
     form = SlotForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That slot is no longer valid; choose another.")

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from clinic.access import admin_required, clinical_required, note_patient_access
+from clinic.access import admin_required, clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings
 from clinic.panels import panels_for
@@ -25,9 +25,9 @@ from sessions.scheduling.forms import (
 )
 
 
-def _session(pk: int) -> TreatmentSession:
-    return get_object_or_404(
-        TreatmentSession.objects.with_related().select_related("course__prescriber", "phase__protocol"), pk=pk
+def _session(request: HttpRequest, pk: int) -> TreatmentSession:
+    return patient_row_or_404(
+        request, TreatmentSession.objects.with_related().select_related("course__prescriber", "phase__protocol"), pk=pk
     )
 
 
@@ -58,15 +58,13 @@ def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> H
 
 @clinical_required
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
-    note_patient_access(request, session.patient)
-    return _booking_page(request, session)
+    return _booking_page(request, _session(request, pk))
 
 
 @admin_required
 @require_POST
 def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
+    session = _session(request, pk)
     form = RescheduleForm(request.POST)
     suggestions = []
     if form.is_valid():
@@ -86,14 +84,14 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Booking moved.")
             return redirect("booking_detail", pk)
-    session = _session(pk)
+    session = _session(request, pk)
     return _booking_page(request, session, reschedule_form=form, suggestions=suggestions, status=400)
 
 
 @admin_required
 @require_POST
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
+    session = _session(request, pk)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -108,13 +106,13 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Booking cancelled; the chair is free again.")
             return redirect("booking_detail", pk)
-    return _booking_page(request, _session(pk), cancel_form=form, status=400)
+    return _booking_page(request, _session(request, pk), cancel_form=form, status=400)
 
 
 @clinical_required
 @require_POST
 def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
+    session = _session(request, pk)
     form = VersionForm(request.POST)
     try:
         if not form.is_valid():
@@ -130,7 +128,7 @@ def booking_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(pk)
+    session = _session(request, pk)
     form = RideForm(request.POST, action=reverse("booking_ride", args=[pk]))
     if form.is_valid():
         try:
@@ -140,4 +138,4 @@ def booking_ride(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Ride saved.")
             return redirect("booking_detail", pk)
-    return _booking_page(request, _session(pk), ride_form=form, status=400)
+    return _booking_page(request, _session(request, pk), ride_form=form, status=400)

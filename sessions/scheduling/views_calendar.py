@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic.access import admin_required, clinical_required
+from clinic.access import admin_required, clinical_required, note_patient_access
 from clinic.models import ClinicSettings
 from sessions.billing.authorisations import sessions_beyond_authorisation
 from sessions.models import TreatmentSession
@@ -23,8 +23,13 @@ from sessions.scheduling.views import _parse_date
 
 
 def _filters(request: HttpRequest) -> tuple[CalendarFilterForm, object]:
+    """The filter form and the sessions it selects; filtered to one patient, the page shows that
+    patient's schedule, so the read is logged."""
     form = CalendarFilterForm(request.GET or None)
-    return form, form.apply(TreatmentSession.objects.all())
+    sessions = form.apply(TreatmentSession.objects.all())
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("patient"):
+        note_patient_access(request, form.cleaned_data["patient"])
+    return form, sessions
 
 
 def _flag_authorisations(days) -> None:
