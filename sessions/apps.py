@@ -1,18 +1,32 @@
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models.signals import post_migrate
 
 
-def install_standard_protocols(sender, using="default", **kwargs) -> None:
-    """Recreate any missing standard protocol after migrate or flush (never overwrites edits).
+def install_standard_protocols(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
+    """Recreate any missing standard protocol after a flush, or a migrate that leaves the app complete.
 
-    The data migration installs them once; a flush (tests, ``seed_demo --reset``) removes them,
-    and Django sends post_migrate after a flush, so they come back here.
+    The data migration installs them once; a flush (tests, ``seed_demo --reset``) removes them, and
+    Django sends post_migrate after a flush, so they come back here. After ``migrate`` (which passes
+    ``plan``) the tables may be gone or older than the models (``migrate treatment zero``, or to any
+    earlier migration): then there is nothing to restore, and the live models would not fit.
     """
+    if plan is not None and not treatment_fully_migrated(sender.label, using):
+        return
     from sessions.models import Protocol, ProtocolPhase
     from sessions.scheduling.protocols import install_protocols
 
-    if Protocol.objects.using(using).count() < 3:
-        install_protocols(Protocol, ProtocolPhase)
+    if router.allow_migrate_model(using, Protocol) and Protocol.objects.using(using).count() < 3:
+        install_protocols(Protocol, ProtocolPhase, using=using)
+
+
+def treatment_fully_migrated(label: str, using: str) -> bool:
+    """Whether every migration of the app ``label`` is applied on the database ``using``."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connections[using], ignore_no_migrations=True)
+    leaves = loader.graph.leaf_nodes(label)
+    return bool(leaves) and all(leaf in loader.applied_migrations for leaf in leaves)
 
 
 class TreatmentConfig(AppConfig):

@@ -1,11 +1,20 @@
 """Data safety below the ORM (PostgreSQL only; a no-op on SQLite). See sessions/datasafety.py.
 
-To protect a new table, add a migration with another ``ProtectTables(Guards(...))``.
+The trigger functions and the statements that attach them are frozen in _frozen/datasafety_0007.py.
+To protect a new table, add a migration with another ``ProtectTables(Guards(...))`` from that module
+(or from a newer frozen copy, if the guards' SQL has changed since).
 """
 
 from django.db import migrations
 
-from sessions.datasafety import Guards, InstallGuardFunctions, ProtectTables, SignedChild, SignedRow
+from sessions.migrations._frozen.datasafety_0007 import (
+    FUNCTIONS,  # noqa: F401  (what this migration installs; later migrations restore it when undone)
+    Guards,
+    InstallGuardFunctions,
+    ProtectTables,
+    SignedChild,
+    SignedRow,
+)
 
 CLINICAL = (
     "clinic_patient",

@@ -3,23 +3,25 @@
 Marking an earlier, forgotten session as a no-show renumbers the series, and that touches sessions
 already discharged and signed. The number is bookkeeping, not clinical content (the REMS form and the
 record do not depend on it), so the signed-row guard now lets it change like updated_at and version.
+
+PostgreSQL only (a no-op elsewhere); the SQL is frozen here.
 """
 
 from django.db import migrations
 
-from sessions.datasafety import Guards, SignedRow, _trigger_sql
-
-BEFORE = Guards(signed_rows=(SignedRow("treatment_treatmentsession"),))
-AFTER = Guards(
-    signed_rows=(SignedRow("treatment_treatmentsession", bookkeeping=("updated_at", "version", "number")),)
+DROP = 'DROP TRIGGER IF EXISTS "treatment_treatmentsession_signed_row" ON "treatment_treatmentsession"'
+CREATE = (
+    'CREATE TRIGGER "treatment_treatmentsession_signed_row" BEFORE UPDATE ON "treatment_treatmentsession" '
+    "FOR EACH ROW EXECUTE FUNCTION clinic_guard_signed_row('signed_at', '{}')"
 )
+BEFORE = [DROP, CREATE.format("updated_at,version")]
+AFTER = [DROP, CREATE.format("updated_at,version,number")]
 
 
-def _install(guards: Guards):
+def _install(statements: list[str]):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            create, drop = _trigger_sql(guards)
-            for sql in drop + create:
+            for sql in statements:
                 schema_editor.execute(sql, None)
 
     return run

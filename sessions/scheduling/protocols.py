@@ -101,13 +101,16 @@ PROTOCOLS = [
 ]
 
 
-def install_protocols(Protocol, ProtocolPhase) -> None:  # noqa: N803 - models passed in by migrations
-    """Create the standard protocols where missing; never overwrite an admin's edits."""
+def install_protocols(Protocol, ProtocolPhase, *, using: str = "default") -> None:  # noqa: N803
+    """Create the standard protocols where missing; never overwrite an admin's edits.
+
+    Migration 0002 installs its own frozen copy of this list (sessions/migrations/_frozen/).
+    """
     for spec in PROTOCOLS:
         spec = dict(spec)
         phases = spec.pop("phases")
-        protocol, created = Protocol.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        protocol, created = Protocol.objects.using(using).get_or_create(slug=spec["slug"], defaults=spec)
         if not created:
             continue
         for phase in phases:
-            ProtocolPhase.objects.create(protocol=protocol, **phase)
+            ProtocolPhase.objects.using(using).create(protocol=protocol, **phase)
