@@ -8,13 +8,19 @@ import platform
 import time
 from pathlib import Path
 
-import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from bench import databases, dataset
-from bench.measure import PAGES, Runner
+try:  # a development tool: production installs only requirements.txt
+    import time_machine
+
+    from bench import databases, dataset
+    from bench.measure import PAGES, Runner
+except ImportError as exc:
+    MISSING: ImportError | None = exc
+else:
+    MISSING = None
 
 TARGETS = {"vs_memory": 3.0, "scale": 1.3}
 
@@ -45,6 +51,8 @@ class Command(BaseCommand):
             self.stderr.write(msg)
 
     def handle(self, *args, **opts):
+        if MISSING is not None:
+            raise CommandError(f"bench needs the development requirements (requirements-dev.txt): {MISSING}")
         self.as_json = opts["json"]
         if opts["small"]:
             opts["sessions"], opts["small_sessions"] = 3_000, 600
