@@ -11,10 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 LAST_SEEN = "_last_seen"
 LOGGED_IN_AT = "_logged_in_at"
@@ -41,7 +42,7 @@ class SessionTimeoutMiddleware:
             if request.headers.get("X-Auto-Refresh") != "1":
                 request.session[LAST_SEEN] = now
         response = self.get_response(request)
-        if request.headers.get("HX-Request") and _is_login_redirect(response):
+        if request.htmx and _is_login_redirect(response):
             # Never swap a login page into a panel: the whole screen goes to the signed-out page.
             from .security import idle
 
@@ -62,7 +63,7 @@ class SessionTimeoutMiddleware:
         logout(request)
         if request.method == "POST":
             idle.keep_unsaved_post(request, user_id=user.pk, page=page)
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             return idle.hx_redirect(idle.signed_out_url(page))
         if request.path == reverse("session_status"):
             return self.get_response(request)  # it answers "signed out" itself
@@ -129,10 +130,8 @@ class TwoFactorMiddleware:
     @staticmethod
     def _send(request, url_name: str):
         target = reverse(url_name)
-        if request.method == "GET" and not request.headers.get("HX-Request"):
+        if request.htmx:  # a partial refresh: send the whole page there instead
+            return HttpResponseClientRedirect(target)
+        if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
-        if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
         return HttpResponseRedirect(target)

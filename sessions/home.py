@@ -41,7 +41,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "on_site": on_site_today(settings),
         "auto_refresh": request.headers.get("X-Auto-Refresh") == "1",
     }
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "sessions/scheduling/_day_board.html", context)
     # Where the danger is first: open alerts and every patient in a chair, then the day by chair.
     context.update(board=board_context(), ack_form=AcknowledgeForm(), on_home=True)

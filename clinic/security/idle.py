@@ -65,10 +65,10 @@ def _local_path(request: HttpRequest, url: str | None) -> str | None:
 
 def came_from(request: HttpRequest) -> str:
     """The page the user was on: the page itself for a plain GET, else the page that sent the request."""
-    if request.method == "GET" and not request.headers.get("HX-Request"):
+    if request.method == "GET" and not request.htmx:
         return request.get_full_path()
     return (
-        _local_path(request, request.headers.get("HX-Current-URL"))
+        _local_path(request, request.htmx.current_url)
         or _local_path(request, request.headers.get("Referer"))
         or "/"
     )
@@ -107,7 +107,7 @@ def keep_unsaved_post(request: HttpRequest, *, user_id: int, page: str) -> None:
 
 def take_unsaved_post(request: HttpRequest) -> dict | None:
     """The kept POST for this page and this user, once; stale or someone else's is dropped unseen."""
-    if UNSAVED not in request.session or request.headers.get("HX-Request"):
+    if UNSAVED not in request.session or request.htmx:
         return None
     kept = request.session.get(UNSAVED) or {}
     user = request.user

@@ -47,6 +47,18 @@ def test_the_day_board_shows_todays_sessions_by_chair(cast, chairs):
     assert f"/bookings/{s.pk}/" in page or f"/sessions/{s.pk}/" in page
 
 
+def test_the_day_boards_htmx_refresh_gets_the_board_alone(cast, chairs):
+    sessions_on(MONDAY, 1, chairs[0], patient=cast.patient_a)
+    client = client_for(cast.staff)
+    full = client.get("/today/")
+    partial = client.get("/today/", headers={"HX-Request": "true", "X-Auto-Refresh": "1"})
+    assert full.status_code == partial.status_code == 200
+    assert "<html" in full.content.decode()
+    board = partial.content.decode().strip()
+    assert board.startswith('<div id="day-board"') and "<html" not in board
+    assert "Ada Alpha" in board
+
+
 def test_the_day_board_runs_the_same_queries_for_5_or_60_sessions(cast, chairs):
     client = client_for(cast.staff)
     sessions_on(MONDAY, 5, chairs[0])

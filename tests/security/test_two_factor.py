@@ -28,6 +28,12 @@ def test_staff_without_a_device_are_sent_to_set_up_from_every_page(required, cas
         assert response["Location"].startswith("/accounts/two-factor/setup/")
 
 
+def test_an_htmx_refresh_without_the_second_factor_sends_the_whole_page_to_set_up(required, cast):
+    response = password_login(cast.staff).get("/today/", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"] == "/accounts/two-factor/setup/"
+
+
 def test_admins_are_held_to_it_too(required, cast):
     response = password_login(cast.admin).get("/manage/staff/")
     assert response["Location"].startswith("/accounts/two-factor/setup/")
