@@ -2,16 +2,21 @@
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from sessions.billing import services as billing
 from sessions.billing.reports import REPORTS
 from tests import factories as f
+from tests.conftest import client_for
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +80,14 @@ def test_an_unknown_report_is_404(admin_client_):
     assert admin_client_.get(reverse("billing_report", args=["nope"])).status_code == 404
 
 
+def report_cells(response) -> list[list[str]]:
+    """The body rows of the report table, as rendered: each row's cell texts."""
+    body = re.search(r'data-testid="report-table">.*?<tbody>(.*?)</tbody>', response.text, re.S)
+    assert body, "the report table is missing"
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    return [[html.unescape(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+
+
 @pytest.mark.parametrize("slug", list(REPORTS))
 def test_reports_run_the_same_number_of_queries_for_5_or_40_sessions(
     admin_client_, prices, slug, django_assert_max_num_queries
@@ -82,20 +95,18 @@ def test_reports_run_the_same_number_of_queries_for_5_or_40_sessions(
     make_history(5)
     url = reverse("billing_report", args=[slug])
     admin_client_.get(url)  # warm caches (session, settings)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as small:
-        admin_client_.get(url)
+        assert admin_client_.get(url).status_code == 200
     make_history(35)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        admin_client_.get(url)
+        response = admin_client_.get(url)
+    assert response.status_code == 200
+    # What was counted is the page of the 40 sessions: the table the report computes from them, row by row.
+    expected = [["—" if v is None else str(v) for v in row] for row in REPORTS[slug][1]().table()]
+    assert expected and report_cells(response) == expected
 
 
 def test_the_statement_runs_a_bounded_number_of_queries(staff_client, prices, django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     patient = f.PatientFactory()
     base = timezone.now().replace(minute=0, second=0, microsecond=0)
 
@@ -114,16 +125,12 @@ def test_the_statement_runs_a_bounded_number_of_queries(staff_client, prices, dj
     add(30, 200)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = staff_client.get(url)
+    assert response.status_code == 200
     assert response.content.decode().count('data-testid="charge-row"') == 33
 
 
 @pytest.mark.parametrize("who", ["staff", "patient"])
 def test_the_account_pages_run_a_bounded_number_of_queries(cast, prices, who, django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.conftest import client_for
-
     patient = cast.patient_a
     CoverageFactory(patient=patient, copay=Decimal("40.00"))
     base = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -146,4 +153,8 @@ def test_the_account_pages_run_a_bounded_number_of_queries(cast, prices, who, dj
         client.get(url)
     add(20, 200)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('data-testid="charge-row"') == 22
+    assert page.count('data-testid="payment-row"') == 22

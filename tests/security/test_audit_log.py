@@ -4,8 +4,12 @@ patient, user and dates; paginated; a bounded number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from clinic.models import AccessLog
@@ -89,35 +93,48 @@ def test_the_changes_list_is_paginated(cast, admin_client_):
     assert {r.when for r in first.rows}.isdisjoint({r.when for r in second.rows})
 
 
+def _table_rows(response, table_id: str) -> list[list[str]]:
+    """The cell texts (tags stripped) of each body row of the page's table ``table_id``."""
+    body = re.search(rf'id="{table_id}">.*?<tbody>(.*?)</tbody>', response.content.decode(), re.S)
+    assert body, f"no table {table_id} on the page"
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+    cells = (re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in row] for row in cells]
+
+
 def test_the_changes_page_costs_the_same_queries_for_5_rows_as_for_60(
     cast, admin_client_, django_assert_max_num_queries
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     _many_changes(cast.patient_a, cast.staff, 5)
     with CaptureQueriesContext(connection) as small:
-        admin_client_.get(URL)
+        assert admin_client_.get(URL).status_code == 200
     _many_changes(cast.patient_b, cast.prescriber, 60)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        admin_client_.get(URL)
+        response = admin_client_.get(URL)
+    assert response.status_code == 200
+    # The page counted for is the first of the 65 changes: 50 rows, the newest first (Ben's 60 edits).
+    rows = _table_rows(response, "audit-changes")
+    assert len(rows) == 50
+    assert {(row[1], row[4]) for row in rows} == {(cast.prescriber.get_full_name(), "Ben Beta")}
+    assert "Next</a>" in response.content.decode()
 
 
 def test_the_reads_page_costs_the_same_queries_for_5_rows_as_for_60(cast, admin_client_, django_assert_max_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def reads(n):
+    def reads(n, patient):
         AccessLog.objects.bulk_create(
-            [AccessLog(user=cast.staff, patient=cast.patient_a, path="/x/", method="GET") for _ in range(n)]
+            [AccessLog(user=cast.staff, patient=patient, path="/x/", method="GET") for _ in range(n)]
         )
 
-    reads(5)
+    reads(5, cast.patient_a)
     with CaptureQueriesContext(connection) as small:
-        admin_client_.get(URL, {"kind": "reads"})
-    reads(60)
+        assert admin_client_.get(URL, {"kind": "reads"}).status_code == 200
+    reads(60, cast.patient_b)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        admin_client_.get(URL, {"kind": "reads"})
+        response = admin_client_.get(URL, {"kind": "reads"})
+    assert response.status_code == 200
+    rows = _table_rows(response, "audit-reads")
+    assert len(rows) == 50
+    assert {(row[1], row[2], row[3]) for row in rows} == {(str(cast.staff), "Ben Beta", "GET /x/")}
 
 
 def test_a_page_number_that_is_not_a_number_shows_the_first_page(admin_client_):
