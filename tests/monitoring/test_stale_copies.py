@@ -1,4 +1,6 @@
-"""Two nurses recording on the same session at once lose nothing; a state change happens once."""
+"""Two tablets holding stale copies of one session, writing one after the other: nothing is lost, a state
+change happens once, a record signed meanwhile refuses the write. (Writes at the same instant, in threads
+on PostgreSQL: test_concurrency_pg.py.)"""
 
 from __future__ import annotations
 
