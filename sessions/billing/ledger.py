@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Case, F, Sum, When
 
 from clinic.models import Patient
-from sessions.billing.pricing import MONEY, ZERO, clinic_currency
+from sessions.billing.pricing import MONEY, ZERO, clinic_currency, to_cents
 from sessions.models import (
     Adjustment,
     AdjustmentDirection,
@@ -123,7 +123,8 @@ def balances_by_patient(patient_ids=None) -> dict[int, Decimal]:
     signed_pay = Case(When(kind=PaymentKind.REFUND, then=F("amount")), default=-F("amount"), output_field=MONEY)
     for row in scoped(Payment.objects.all()).values("patient_id").annotate(s=Sum(signed_pay)):
         out[row["patient_id"]] += row["s"]
-    return out
+    # SQLite sums decimals as floats (592.450000000000): back to cents, as every amount is.
+    return {patient_id: to_cents(balance) for patient_id, balance in out.items()}
 
 
 def patient_balance(patient: Patient) -> Decimal:

@@ -48,6 +48,20 @@ def test_an_overpayment_is_refused_and_nothing_is_saved(prices, patient):
     assert not Payment.objects.exists()
 
 
+def test_the_overpayment_message_names_the_balance_in_cents(prices, patient):
+    charge = charged(patient, 3)
+    billing.adjustment_record(
+        charge=charge, kind="write_off", direction="reduce", amount=Decimal("207.45"), reason="Goodwill"
+    )
+    pay(patient, "100.10")
+    with pytest.raises(ValidationError) as exc:
+        pay(patient, "600.00")
+    assert exc.value.message_dict["amount"][0].startswith(
+        "The payment of 600.00 is more than the balance due of 592.45."
+    )
+    assert billing.patient_balance(patient).as_tuple().exponent == -2
+
+
 def test_an_overpayment_recorded_as_credit_leaves_a_credit(prices, patient):
     charged(patient, 3)
     payment = pay(patient, "1000.00", as_credit=True)
