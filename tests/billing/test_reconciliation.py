@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,8 @@ from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session
 
 pytestmark = pytest.mark.django_db
+
+CENT = Decimal("0.01")
 
 
 def _sum(qs, **filters) -> Decimal:
@@ -63,6 +66,7 @@ def test_generated_data_reconciles_for_every_patient(prices):
     rng = random.Random(5)  # noqa: S311 - test data
     payers = [PayerFactory(name="Acme Health"), PayerFactory(kind="medicare"), PayerFactory(kind="self_pay")]
     base = timezone.now().replace(minute=0, second=0, microsecond=0)
+    outcomes: Counter[str] = Counter()
     for p in range(8):
         patient = f.PatientFactory()
         CoverageFactory(
@@ -83,6 +87,7 @@ def test_generated_data_reconciles_for_every_patient(prices):
                 )
             )
             for _ in range(rng.randint(0, 2)):
+                before = (Payment.objects.count(), Adjustment.objects.count())
                 try:
                     action = rng.random()
                     amount = Decimal(rng.randint(1, 120000)) / 100
@@ -96,16 +101,21 @@ def test_generated_data_reconciles_for_every_patient(prices):
                         )
                     elif action < 0.7:
                         billing.refund_record(
-                            patient=patient, amount=amount / 4, method="card", on=timezone.localdate()
+                            patient=patient, amount=(amount / 4).quantize(CENT), method="card", on=timezone.localdate()
                         )
                     else:
                         billing.adjustment_record(
                             charge=charge,
                             kind=rng.choice(["correction", "write_off", "insurance"]),
                             direction=rng.choice(["reduce", "increase"]),
-                            amount=amount / 10,
+                            amount=(amount / 10).quantize(CENT),
                             reason="generated",
                         )
                 except ValidationError:
-                    pass  # refused input saves nothing; totals must still reconcile
+                    # Refused input (an amount beyond what is owed or paid) saves nothing.
+                    assert (Payment.objects.count(), Adjustment.objects.count()) == before
+                    outcomes["refused"] += 1
+                else:
+                    outcomes["recorded"] += 1
+    assert outcomes["recorded"] > outcomes["refused"], outcomes
     assert assert_reconciles() >= 8
