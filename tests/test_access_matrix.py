@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -33,22 +34,31 @@ def _table() -> tuple[dict, list]:
     return table, builders
 
 
-def _url_names(resolver=None, namespace=None) -> set[str]:
-    names = set()
+def _url_name_list(resolver=None, namespace=None) -> list[str]:
+    """Every URL pattern's name, once per pattern (so a name two patterns share appears twice)."""
+    names = []
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace in EXCLUDED_NAMESPACES:
                 continue
             ns = f"{namespace}:{entry.namespace}" if namespace and entry.namespace else (entry.namespace or namespace)
-            names |= _url_names(entry, ns)
+            names += _url_name_list(entry, ns)
         elif isinstance(entry, URLPattern):
             if entry.name is None:
                 if entry.pattern.regex.pattern.startswith("^static") or "static" in str(entry.pattern):
                     continue
-                names.add(f"<unnamed {entry.pattern}>")
+                names.append(f"<unnamed {entry.pattern}>")
             else:
-                names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+                names.append(f"{namespace}:{entry.name}" if namespace else entry.name)
     return names
+
+
+def _url_names() -> set[str]:
+    return set(_url_name_list())
+
+
+def shared_names(names: list[str]) -> list[str]:
+    return sorted(name for name, n in Counter(names).items() if n > 1)
 
 
 TABLE, BUILDERS = _table()
@@ -57,6 +67,16 @@ TABLE, BUILDERS = _table()
 def test_every_url_is_in_the_access_table():
     missing = sorted(_url_names() - TABLE.keys())
     assert not missing, f"Add these URLs to tests/access_tables: {missing}"
+
+
+def test_no_two_url_patterns_share_a_name():
+    # reverse() would silently pick one of them, and the table would try only that one.
+    shared = shared_names(_url_name_list())
+    assert not shared, f"URL names used by more than one pattern: {shared}"
+
+
+def test_a_name_two_patterns_share_is_caught():
+    assert shared_names(["home", "patient_list", "home", "billing:report"]) == ["home"]
 
 
 def test_the_access_table_names_no_url_that_does_not_exist():
