@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clinic.models import AccessLog, Patient, User
 from tests import factories as f
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,29 @@ def test_archiving_needs_a_reason(staff_client, cast):
     staff_client.post(reverse("patient_archive", args=[cast.patient_a.pk]), {"reason": ""})
     cast.patient_a.refresh_from_db()
     assert not cast.patient_a.is_archived
+
+
+def test_a_patient_with_upcoming_bookings_is_not_archived_and_is_told_why(cast):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a), planned_start=timezone.now() + dt.timedelta(days=3)
+    )
+    response = client_for(cast.admin).post(
+        f"/patients/{cast.patient_a.pk}/archive/", {"reason": "Moved away"}, follow=True
+    )
+    assert "upcoming booking" in response.content.decode()
+    cast.patient_a.refresh_from_db()
+    assert not cast.patient_a.is_archived
+
+
+def test_a_patient_whose_bookings_are_all_past_can_be_archived(cast):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a),
+        planned_start=timezone.now() - dt.timedelta(days=3),
+        status="discharged",
+    )
+    client_for(cast.admin).post(f"/patients/{cast.patient_a.pk}/archive/", {"reason": "Moved away"})
+    cast.patient_a.refresh_from_db()
+    assert cast.patient_a.is_archived
 
 
 def test_a_patient_can_never_be_deleted(cast):

@@ -1,6 +1,7 @@
 """Booking services and pages: courses, clashes, optimistic locking, cancellations, missed sessions."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -366,3 +367,103 @@ def test_returning_to_the_previous_schedule_replaces_maintenance_with_weekly_ses
     assert course.reviews.order_by("-pk").first().decision == ReviewDecision.RETURN_TO_PREVIOUS
     numbers = list(course.sessions.holding_time().order_by("planned_start").values_list("number", flat=True))
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_slots_offered_after_a_clash_with_the_patients_own_session_keep_the_course_spacing(cast, chairs):
+    course = plan_trd(cast, chairs)
+    first, second = course.sessions.order_by("planned_start")[:2]
+    second_day = second.planned_start.astimezone(NY).date()
+    with pytest.raises(booking.BookingConflict) as exc:
+        booking.session_reschedule(
+            session=first, start=at(second_day, 9, 30), chair=first.chair, by=cast.admin, version=first.version
+        )
+    offered_days = [slot.start.astimezone(NY).date() for slot in exc.value.suggestions]
+    assert offered_days, "a clash offers the next free slots"
+    other_days = [s.planned_start.astimezone(NY).date() for s in course.sessions.exclude(pk=first.pk)]
+    assert all(abs((day - other).days) >= 2 for day in offered_days for other in other_days)
+
+
+def test_a_second_course_for_a_patient_with_an_open_course_is_refused(cast, chairs):
+    first = plan_trd(cast, chairs)
+    with pytest.raises(ValidationError) as exc:
+        plan_trd(cast, chairs, protocol=f.protocol("esketamine-mdsi"), start_date=MONDAY + dt.timedelta(days=1))
+    assert "already has a course" in str(exc.value.message_dict["patient"])
+    assert Course.objects.get() == first
+
+
+def test_a_new_course_may_follow_an_ended_one(cast, chairs):
+    first = plan_trd(cast, chairs)
+    courses.course_end(course=first, by=cast.admin, reason="Switching protocol")
+    second = plan_trd(cast, chairs, protocol=f.protocol("esketamine-mdsi"))
+    assert second.sessions.count() == 8
+
+
+def test_the_plan_page_refuses_a_start_years_ahead_beside_the_field(cast, chairs):
+    response = client_for(cast.admin).post(
+        "/courses/new/",
+        {
+            "patient": cast.patient_a.pk,
+            "protocol": f.protocol("esketamine-trd").pk,
+            "prescriber": cast.prescriber.pk,
+            "start_date": "9999-12-31",
+            "weekdays": ["0", "3"],
+            "time": "09:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "within the next two years" in response.content.decode()
+    assert not Course.objects.exists()
+
+
+def ticked_weekdays(page: str) -> list[int]:
+    boxes = re.findall(r'<input[^>]*name="weekdays"[^>]*>', page)
+    return [int(re.search(r'value="(\d)"', box).group(1)) for box in boxes if " checked" in box]
+
+
+def test_planning_from_a_free_slot_on_a_wednesday_starts_the_series_on_wednesdays(cast, chairs):
+    page = client_for(cast.admin).get("/courses/new/?start_date=2030-01-09&time=10:00").content.decode()
+    checked = ticked_weekdays(page)
+    assert checked == [2, 4]  # Wednesday and Friday, not the default Monday/Thursday (weekends are closed)
+
+
+def test_planning_from_a_free_slot_picks_a_partner_day_the_clinic_is_open(cast, chairs):
+    page = client_for(cast.admin).get("/courses/new/?start_date=2030-01-11").content.decode()  # a Friday
+    checked = ticked_weekdays(page)
+    assert checked == [0, 4]  # Friday and Monday, three days on: weekends are closed in this clinic
+
+
+def test_the_review_still_books_the_next_phase_after_the_preferred_chair_is_taken_out_of_use(cast, chairs):
+    course = plan_trd(cast, chairs, preferred_chair=chairs[0])
+    chairs[0].is_active = False
+    chairs[0].save()
+    reviews.course_review(course=course, by=cast.prescriber, decision="continue")
+    later = course.sessions.exclude(phase=course.protocol.phases.order_by("order").first())
+    assert later.exists()
+    assert not later.filter(chair=chairs[0]).exists()
+
+
+def test_a_paused_course_resumes_after_its_preferred_chair_is_taken_out_of_use(cast, chairs, frozen):
+    course = plan_trd(cast, chairs, preferred_chair=chairs[0])
+    courses.course_pause(course=course, by=cast.admin, reason="Travelling")
+    chairs[0].is_active = False
+    chairs[0].save()
+    courses.course_resume(course=course, by=cast.admin, start_date=MONDAY + dt.timedelta(days=14))
+    assert course.sessions.filter(status="scheduled", chair=chairs[1]).count() == 8
+
+
+def test_stopping_at_the_review_says_the_course_is_stopped_not_that_sessions_were_booked(cast, chairs):
+    course = plan_trd(cast, chairs)
+    response = client_for(cast.prescriber).post(
+        f"/courses/{course.pk}/review/", {"decision": "stop", "notes": "No response"}, follow=True
+    )
+    page = response.content.decode()
+    assert "the course is stopped" in page
+    assert "next sessions booked" not in page
+    course.refresh_from_db()
+    assert course.status == "ended"
+
+
+def test_pausing_a_course_says_what_happened_to_its_sessions(cast, chairs):
+    course = plan_trd(cast, chairs)
+    response = client_for(cast.admin).post(f"/courses/{course.pk}/pause/", {"reason": "Travelling"}, follow=True)
+    assert "Course paused; its upcoming sessions are cancelled" in response.content.decode()

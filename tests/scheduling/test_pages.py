@@ -231,3 +231,46 @@ def test_no_capacity_warning_when_the_rota_covers_the_day(cast, chairs):
         f.TreatmentSessionFactory(chair=chair, planned_start=at(MONDAY, 9))
     page = client_for(cast.admin).get(f"/calendar/day/?date={MONDAY}").content.decode()
     assert "capacity-warning" not in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar/?start=9999-12-31",
+        "/calendar/?start=0001-01-01",
+        "/calendar/day/?date=9999-12-31",
+        "/calendar/day/?date=0001-01-01",
+    ],
+)
+def test_calendars_given_a_far_off_date_show_today_instead_of_failing(cast, chairs, url):
+    response = client_for(cast.admin).get(url)
+    assert response.status_code == 200
+    assert "2030" in response.content.decode()
+
+
+def test_the_free_slot_search_refuses_a_day_years_ahead_beside_the_field(cast, chairs):
+    protocol = f.protocol("esketamine-trd")
+    response = client_for(cast.admin).get(f"/calendar/free/?protocol={protocol.pk}&after=9999-12-31")
+    assert response.status_code == 200
+    assert "within the next two years" in response.content.decode()
+
+
+def test_filtering_the_week_calendar_stays_on_the_week_shown(cast, chairs):
+    page = client_for(cast.admin).get("/calendar/?start=2030-01-14").content.decode()
+    assert '<input type="hidden" name="start" value="2030-01-14">' in page
+
+
+def test_filtering_the_day_calendar_stays_on_the_day_shown(cast, chairs):
+    page = client_for(cast.admin).get("/calendar/day/?date=2030-01-15").content.decode()
+    assert '<input type="hidden" name="date" value="2030-01-15">' in page
+
+
+def test_the_unconfirmed_rides_list_lets_a_nurse_call_the_patient_and_driver_from_a_phone(cast, chairs):
+    soon = f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a), chair=chairs[0], planned_start=at(MONDAY, 9)
+    )
+    f.RideFactory(session=soon, status="planned", driver_phone="+1 555 0100 222")
+    page = client_for(cast.staff).get("/rides/unconfirmed/").content.decode()
+    assert 'href="tel:+1 555 0100 222"' in page
+    assert f'href="tel:{cast.patient_a.phone}"' in page
+    assert "pickup " in page  # the pickup time is shown inside the ride cell where the columns are hidden
