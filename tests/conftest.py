@@ -1,7 +1,12 @@
-"""Shared fixtures: the cast of users (anonymous, two patients, staff, prescriber, admin)."""
+"""Shared fixtures: the cast of users (anonymous, two patients, staff, prescriber, admin).
+
+With ``REQUIRE_POSTGRES=1`` (the PostgreSQL pass of .ci/run) the run must be on PostgreSQL, and a test
+marked ``postgres`` that skips fails instead, so the PostgreSQL-only guarantees are never skipped silently.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -70,3 +75,37 @@ def patient_a_client(cast) -> Client:
 @pytest.fixture
 def patient_b_client(cast) -> Client:
     return client_for(cast.patient_b.user)
+
+
+# ---- REQUIRE_POSTGRES=1: the PostgreSQL tests must run ---------------------------------------------
+
+
+def _postgres_required() -> bool:
+    return os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def pytest_sessionstart(session):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if _postgres_required() and not engine.endswith("postgresql"):
+        pytest.exit(f"REQUIRE_POSTGRES=1 but the tests would run on {engine}: set DATABASE_URL=postgres://…", 1)
+
+
+def fail_if_postgres_test_skipped(report, *, marked_postgres: bool, required: bool) -> None:
+    """Turn the skip of a ``postgres``-marked test into a failure when PostgreSQL is required."""
+    if not (required and marked_postgres and report.skipped):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"REQUIRE_POSTGRES=1: this PostgreSQL test must run, but it skipped: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    fail_if_postgres_test_skipped(
+        outcome.get_result(),
+        marked_postgres=item.get_closest_marker("postgres") is not None,
+        required=_postgres_required(),
+    )
