@@ -3,8 +3,8 @@
 Each panel is a template and a function returning its context. A page renders the panels
 registered for it in order, so it needs no knowledge of the areas that extend it:
 
-    @register_panel("course", order=50, template="sessions/billing/_course_panel.html")
-    def course_billing(request, course) -> dict: ...
+    @register_panel("course", order=60, template="sessions/billing/panels/course.html")
+    def course_panel(request, course) -> dict | None: ...
 
 Pages: "patient" (obj: Patient), "portal" (obj: Patient), "course" (obj: Course),
 "booking" (obj: TreatmentSession), "plan_course" (obj: Patient or None).

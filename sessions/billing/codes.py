@@ -1,6 +1,6 @@
 """Which billing codes a session carries, by treatment, payer and what was actually given.
 
-Plain rules, no database (see DOMAIN.md "Cost and billing"):
+Plain rules, no database (README, "Billing"):
 
 - Medicare, esketamine: one visit code that includes the drug and 2 hours' observation —
   G2082 up to 56 mg, G2083 over 56 mg — with modifier KX (REMS enrolment on file).

@@ -18,7 +18,6 @@ from sessions.billing import services as billing
 from sessions.billing.authorisations import authorisation_status
 from sessions.models import (
     Charge,
-    Course,
     Coverage,
     Payer,
     PayerKind,
@@ -112,64 +111,9 @@ def _payers() -> dict[str, Payer]:
 @register_demo_step(40, "billing: charges, authorisations, payments, plan")
 def seed_billing(ctx: DemoContext) -> None:
     admin = ctx.users.get("admin")
-    if not TreatmentSession.objects.filter(status=SessionStatus.DISCHARGED).exists():
-        _fallback_history(ctx, {p.slug: p for p in Protocol.objects.all()})
-    _charge_demo_sessions(admin)
+    _charge_demo_sessions(admin)  # the sessions discharged by the scheduling and monitoring steps
     _authorisations(ctx, _payers())
     _payments(ctx, admin)
-
-
-def _fallback_history(ctx: DemoContext, protocols: dict[str, Protocol]) -> None:
-    """Past discharged sessions for a few patients, only when no earlier demo step made any."""
-    tz = ClinicSettings.load().tz
-    prescriber = ctx.users.get("prescriber")
-    nurse = ctx.users.get("nurse")
-    if prescriber is None or not ctx.chairs:
-        return
-    plan = [
-        ("esketamine-trd", 56, 56),
-        ("esketamine-trd", 84, 84),
-        ("iv-ketamine", None, None),
-        ("esketamine-mdsi", 84, 84),
-    ]
-    for i, patient in enumerate(ctx.patients[:4]):
-        slug, planned, given = plan[i]
-        protocol = protocols.get(slug)
-        if protocol is None or patient.courses.exists():
-            continue
-        phase = protocol.phases.order_by("order").first()
-        start_day = ctx.today - dt.timedelta(days=40)
-        course = Course.objects.create(
-            patient=patient,
-            protocol=protocol,
-            prescriber=prescriber,
-            start_date=start_day,
-            preferred_weekdays="0,3",
-            preferred_time=dt.time(7, 0),
-            current_phase=phase,
-            created_by=prescriber,
-        )
-        for n in range(4):
-            day = start_day + dt.timedelta(days=3 + n * 7 + i)
-            start = dt.datetime.combine(day, dt.time(7 + i % 2, 0), tzinfo=tz)
-            TreatmentSession.objects.create(
-                course=course,
-                patient=patient,
-                phase=phase,
-                chair=ctx.chairs[i % len(ctx.chairs)],
-                number=n + 1,
-                planned_start=start,
-                planned_end=start + phase.chair_duration,
-                planned_dose_mg=planned,
-                status=SessionStatus.DISCHARGED,
-                dose_given_mg=Decimal(given) if given and n != 3 else None,
-                infusion_minutes=40 + n * 30 if slug == "iv-ketamine" else None,
-                first_dose_at=start + dt.timedelta(minutes=15),
-                discharged_at=start + dt.timedelta(minutes=150),
-                discharged_by=nurse,
-                signed_at=start + dt.timedelta(minutes=150),
-                created_by=prescriber,
-            )
 
 
 def _charge_demo_sessions(admin) -> None:

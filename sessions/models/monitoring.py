@@ -2,7 +2,7 @@
 alerts, adverse events, discharge, amendments, REMS form status, drug lots and device receipts.
 
 Readings are appended, never edited: a signed (discharged) session is read-only and corrections
-are amendments. The services in ``sessions/monitoring.py`` are the only writers.
+are amendments. The services in ``sessions/monitoring/`` are the only writers.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ SYSTOLIC_RANGE = (60, 260)
 DIASTOLIC_RANGE = (30, 160)
 HEART_RATE_RANGE = (25, 220)
 SPO2_RANGE = (50, 100)
-# IV ketamine: the weight and mg/kg a nurse may enter (DOMAIN.md: usually 0.5 mg/kg, about 0.1–0.75).
+# IV ketamine: the weight and mg/kg a nurse may enter (published protocols: usually 0.5 mg/kg, about 0.1–0.75).
 WEIGHT_KG_RANGE = (Decimal("20"), Decimal("350"))
 MG_PER_KG_RANGE = (Decimal("0.05"), Decimal("1.50"))
 MG_PER_KG_USUAL = (Decimal("0.1"), Decimal("0.75"))
@@ -267,10 +267,6 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scale_display()} {self.score} at {self.taken_at:%H:%M}"
-
-    @property
-    def is_cadss(self) -> bool:
-        return self.scale in (Scale.CADSS, Scale.CADSS6)
 
 
 class AlertKind(models.TextChoices):

@@ -77,11 +77,3 @@ class OutcomeScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_instrument_display()} {self.total} ({self.band})"
-
-    @property
-    def item9(self) -> int | None:
-        return self.items[8] if self.instrument == Instrument.PHQ9 else None
-
-    @property
-    def max_total(self) -> int:
-        return 3 * len(ITEMS[self.instrument])

@@ -256,10 +256,6 @@ class Ride(models.Model):
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.driver_name or 'no driver yet'}"
 
-    @property
-    def pickup_time(self) -> dt.datetime:
-        return self.session.observation_end
-
 
 class ReminderKind(models.TextChoices):
     APPOINTMENT = "appointment", "Appointment reminder"

@@ -1,6 +1,6 @@
 """The SPRAVATO REMS Patient Monitoring Form of each outpatient esketamine session.
 
-``rems_form`` fills every field DOMAIN.md section 7 lists from the signed record; ``rems_sessions``
+``rems_form`` fills every field of that form from the signed record (README, "Live session monitoring"); ``rems_sessions``
 lists sessions by form status: to submit, submitted (date and confirmation number), overdue
 (not submitted ``ClinicSettings.rems_form_due_days`` days after the session).
 """

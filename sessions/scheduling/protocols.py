@@ -1,4 +1,4 @@
-"""The protocols every clinic starts with (from DOMAIN.md); admins may edit them afterwards."""
+"""The protocols every clinic starts with (each names its published source); admins may edit them afterwards."""
 
 PROTOCOLS = [
     {

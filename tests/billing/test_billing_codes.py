@@ -1,4 +1,4 @@
-"""The billing-code rules (DOMAIN.md "Cost and billing"), without a database."""
+"""The billing-code rules (README, "Billing"; sessions/billing/codes.py), without a database."""
 
 from decimal import Decimal
 
