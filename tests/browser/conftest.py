@@ -43,7 +43,7 @@ def chromium():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("playwright is not installed (pip install -r requirements.txt)")
+        _missing("playwright is not installed (pip install -r requirements-dev.txt -c constraints.txt)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
