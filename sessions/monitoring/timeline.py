@@ -112,13 +112,16 @@ def _planned(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) ->
         if end is not None:
             step = dt.timedelta(minutes=cs.iv_bp_after_minutes)
             due = end + step
-            while earliest is not None and due <= earliest:
+            while earliest is not None and due < earliest:  # the check at ``earliest`` is "before discharge"
                 add("bp", f"BP {int((due - t0).total_seconds() // 60)} min (after infusion)", due)
                 due += step
     else:
         add("bp", f"BP {cs.bp_check_minutes} min (peak)", t0 + dt.timedelta(minutes=cs.bp_check_minutes))
     if earliest is not None:
         window = earliest - dt.timedelta(minutes=cs.discharge_bp_recent_minutes)
+        # Its window opens after the last scheduled reading's, so each reading counts for one check.
+        earlier = [c.due_at + grace for c in checks if c.kind == "bp"]
+        window = max([window, *earlier])
         add("bp", "BP before discharge", earliest, window_start=window, key=BEFORE_DISCHARGE)
     for minute in cs.sedation_check_list():
         due = t0 + dt.timedelta(minutes=minute)
