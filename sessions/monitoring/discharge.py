@@ -161,7 +161,9 @@ def _checks_criterion(session: TreatmentSession, cs: ClinicSettings, now: dt.dat
             ", ".join(c.label for c in pending) + " not recorded — record it, or a prescriber writes why it was missed"
         )
     else:
-        detail = "All recorded" + (f"; {len(excused)} not taken, with a prescriber's reason" if excused else "")
+        detail = (
+            f"All accounted for: {len(excused)} not taken, with a prescriber's reason" if excused else "All recorded"
+        )
     return Criterion("checks", "Every scheduled check recorded (or why not)", not pending, detail, overridable=False)
 
 

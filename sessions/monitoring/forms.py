@@ -260,7 +260,7 @@ class AmendmentForm(ActionForm):
     corrected = forms.CharField(
         max_length=300, label="Correct value", help_text="Blood pressure as 150/95; scores, rates and doses as numbers."
     )
-    reason = forms.CharField(max_length=300)
+    reason = forms.CharField(max_length=300, error_messages={"required": "Give the reason for the correction."})
     subject = forms.CharField(max_length=120, required=False, label="Something else: what is corrected")
     original = forms.CharField(max_length=300, required=False, label="Something else: as recorded")
     layout = Layout("target", "corrected", "reason", Row(Column("subject"), Column("original")))
@@ -316,7 +316,10 @@ class MissedCheckForm(ActionForm):
     submit_class = "btn-outline-danger"
     key = forms.CharField(max_length=40, widget=forms.HiddenInput)
     reason = forms.CharField(
-        max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), label="Why was it not taken? (prescriber)"
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why was it not taken? (prescriber)",
+        error_messages={"required": "Write why the check was not taken."},
     )
 
 

@@ -53,7 +53,10 @@ class DoseChangeForm(ActionForm):
             label="Apply to", choices=DoseScope.choices, initial=DoseScope.SESSION, widget=forms.RadioSelect
         )
         self.fields["reason"] = forms.CharField(
-            label="Reason", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+            label="Reason",
+            max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            error_messages={"required": "Write the reason for the dose change."},
         )
 
     def service_args(self) -> dict:

@@ -281,7 +281,8 @@ def session_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
 
     def call(s, d):
         change = titration.dose_change(session=s, by=request.user, **form.service_args())
-        messages.info(request, f"{change.sessions_changed} session(s) now planned at {change.dose_text}.")
+        n = change.sessions_changed
+        messages.info(request, f"{n} session{'s' if n != 1 else ''} now planned at {change.dose_text}.")
 
     return _action(request, pk, "dose", form, call, "Planned dose changed.")
 

@@ -38,9 +38,9 @@ def course_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
+                n = change.sessions_changed
                 messages.success(
-                    request,
-                    f"Planned dose changed to {change.dose_text} for {change.sessions_changed} session(s).",
+                    request, f"Planned dose changed to {change.dose_text} for {n} session{'s' if n != 1 else ''}."
                 )
                 return redirect(course)
         messages.error(request, "Not saved — see the message beside the form.")
