@@ -31,11 +31,12 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.models.monitoring import MG_PER_KG_USUAL
 from sessions.monitoring.state import create_record, ensure_writable, save_session
 
 ESKETAMINE_DOSES_MG = (56, 84)  # SPRAVATO: 2 or 3 devices of 28 mg
-IV_MG_PER_KG_MIN = Decimal("0.10")  # published IV ketamine range, about 0.1–0.75 mg/kg (usually 0.5)
-IV_MG_PER_KG_MAX = Decimal("0.75")
+# The planned IV dose stays in the published usual range, about 0.1–0.75 mg/kg (usually 0.5).
+IV_MG_PER_KG_MIN, IV_MG_PER_KG_MAX = (v.quantize(Decimal("0.01")) for v in MG_PER_KG_USUAL)
 DOSE_SOURCES = {
     "esketamine": "SPRAVATO label: 56 or 84 mg; TRD day 1 is 56 mg; MDSI 84 mg, may be reduced to 56 mg.",
     "mg_per_kg": f"Published IV ketamine studies: usually 0.5 mg/kg, range {IV_MG_PER_KG_MIN}–{IV_MG_PER_KG_MAX}.",

@@ -42,7 +42,7 @@ def test_a_prescriber_changes_the_planned_dose_on_the_session_page(prescriber_cl
     _course, (_first, second, _third) = course_with_day_one_given()
     url = reverse("session_detail", args=[second.pk])
     prescriber_client.get(url)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(23):
         page = prescriber_client.get(url)
     assert page.status_code == 200 and "Change the planned dose (prescriber)" in page.content.decode()
     r = prescriber_client.post(
