@@ -246,3 +246,16 @@ def test_a_trd_course_runs_56_then_84_mg_and_the_rems_form_cs_log_and_medicare_c
     assert [(line.code, line.modifier) for line in charge.lines.all()] == [("G2083", "KX")]
     assert charge.dose_mg == Decimal("84")
     assert reload(second).status == SessionStatus.DISCHARGED
+
+
+def test_the_patients_audit_trail_lists_the_dose_change_with_the_prescriber(prescriber, clock):
+    from clinic.audit import patient_history
+
+    _course, (first, second, *_rest) = trd_course()
+    first.first_dose_at = T0
+    first.save()
+    titration.dose_change(session=second, by=prescriber, dose_mg=84, reason="Partial response")
+    entries = [e for e in patient_history(second.patient) if e.label.startswith("Dose change")]
+    assert [(e.action, e.who, e.reason) for e in entries] == [
+        ("created", prescriber.get_full_name(), "Planned dose 56 mg → 84 mg")
+    ]
