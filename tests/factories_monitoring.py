@@ -80,3 +80,36 @@ def dosed(session, nurse, *, lot=None, start=None, devices=2, clock=None):
     session.refresh_from_db()
     assert session.status == SessionStatus.OBSERVING
     return session
+
+
+def all_checks_recorded(session, nurse, *, clock, t0):
+    """Record every check the protocol schedules for an esketamine session dosed at ``t0`` (frozen clock),
+    then the readings before discharge and the ride; leaves the clock at 121 minutes."""
+    from clinic.models import ClinicSettings
+    from sessions.models import Scale
+
+    cs = ClinicSettings.load()
+    for minute in sorted({cs.bp_check_minutes, *cs.sedation_check_list()}):
+        clock.move_to(t0 + dt.timedelta(minutes=minute))
+        m.vitals_record(session=session, by=nurse, systolic=142, diastolic=88, heart_rate=76, spo2=98)
+        m.assessment_record(session=session, by=nurse, scale=Scale.MOAAS, score=4 if minute < 90 else 5)
+        m.assessment_record(session=session, by=nurse, scale=Scale.CADSS6, items=[1, 0, 0, 0, 0, 0])
+    clock.move_to(t0 + dt.timedelta(minutes=110))
+    m.vitals_record(session=session, by=nurse, systolic=128, diastolic=80, heart_rate=72, spo2=98)
+    m.assessment_record(session=session, by=nurse, scale=Scale.MOAAS, score=5)
+    m.assessment_record(session=session, by=nurse, scale=Scale.CADSS6, items=[0] * 6)
+    m.ride_arrived(session=session, by=nurse)
+    clock.move_to(t0 + dt.timedelta(minutes=121))
+    return session
+
+
+def discharged(session, nurse, *, clock, devices=2, lot=None):
+    """Through the services from check-in to a signed discharge, every scheduled check recorded."""
+    from sessions.monitoring import discharge
+
+    t0 = timezone.now()
+    session = dosed(session, nurse, lot=lot, start=t0, devices=devices, clock=clock)
+    all_checks_recorded(session, nurse, clock=clock, t0=t0)
+    discharge.session_discharge(session=session, by=nurse, clinician_ready=True, ready_without_rule_minutes=75)
+    session.refresh_from_db()
+    return session

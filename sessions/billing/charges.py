@@ -22,6 +22,7 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.monitoring.amendments import dose_given
 
 
 def lock_patient(patient_id: int) -> Patient:
@@ -85,7 +86,7 @@ def charge_session(*, session: TreatmentSession, by=None) -> Charge:
         if session.status != SessionStatus.DISCHARGED:
             raise ValidationError("Only a discharged session is charged.")
         notes = []
-        dose = session.dose_given_mg
+        dose = dose_given(session)  # as given, or as corrected by an amendment before the charge
         if dose is None and session.planned_dose_mg is not None:
             dose = Decimal(session.planned_dose_mg)
             notes.append(f"Dose given was not recorded; charged on the planned dose of {session.planned_dose_mg} mg.")

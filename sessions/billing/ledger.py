@@ -20,6 +20,7 @@ from sessions.models import (
     Payment,
     PaymentKind,
 )
+from sessions.monitoring.amendments import Amended, amended_dose
 
 
 def allocate_oldest_first(amounts: list[tuple[object, Decimal]], pool: Decimal) -> tuple[dict, Decimal]:
@@ -37,6 +38,18 @@ class ChargeRow:
     charge: Charge
     adjusted: Decimal  # signed: + increases, − reductions
     paid: Decimal = ZERO
+    dose_mark: Amended | None = None  # the session's dose was corrected by an amendment
+
+    @property
+    def dose_mg(self) -> Decimal | None:
+        """The dose given as amended (the charge itself keeps the dose it was made on)."""
+        if self.dose_mark is not None:
+            return amended_dose(self.charge.session)[0]
+        return self.charge.dose_mg
+
+    @property
+    def charged_on_other_dose(self) -> bool:
+        return self.dose_mark is not None and self.dose_mg != self.charge.dose_mg
 
     @property
     def net(self) -> Decimal:
@@ -78,7 +91,7 @@ def patient_ledger(patient: Patient) -> Ledger:
     charges = list(
         Charge.objects.filter(patient=patient)
         .select_related("session__course__protocol", "payer")
-        .prefetch_related("lines")
+        .prefetch_related("lines", "session__amendments__by")
         .order_by("service_date", "pk")
     )
     adjustments = list(Adjustment.objects.filter(patient=patient).select_related("charge").order_by("on", "pk"))
@@ -86,7 +99,9 @@ def patient_ledger(patient: Patient) -> Ledger:
     by_charge: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for a in adjustments:
         by_charge[a.charge_id] += a.signed_amount
-    rows = [ChargeRow(c, by_charge[c.pk]) for c in charges]
+    rows = [
+        ChargeRow(c, by_charge[c.pk], dose_mark=amended_dose(c.session)[1] if c.session_id else None) for c in charges
+    ]
     paid = sum((p.amount for p in payments if not p.is_refund), ZERO)
     refunded = sum((p.amount for p in payments if p.is_refund), ZERO)
     allocation, _left = allocate_oldest_first([(r.charge.pk, r.net) for r in rows], paid - refunded)

@@ -15,7 +15,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-from sessions.models.scheduling import TreatmentSession
+from sessions.models.scheduling import Course, TreatmentSession
 
 ESKETAMINE_DEVICE_MG = 28
 ESKETAMINE_MIN_OBSERVATION = 120  # SPRAVATO label / REMS: never less, whatever the settings say.
@@ -365,10 +365,34 @@ class Discharge(models.Model):
         return bool(self.override_reason)
 
 
+class AmendedField(models.TextChoices):
+    """What a structured amendment corrects; the views show the corrected value in its place."""
+
+    BP = "bp", "Blood pressure"
+    HEART_RATE = "heart_rate", "Heart rate"
+    SPO2 = "spo2", "SpO2"
+    SCORE = "score", "Score"
+    DOSE = "dose", "Dose given"
+
+
 class Amendment(models.Model):
-    """A correction to a signed record: the original stays as it was; this says what is right."""
+    """A correction to a record: the original stays as it was; this says what is right.
+
+    A structured amendment names the reading (``vitals`` or ``assessment``, or neither for the session's
+    dose) and the field it corrects, with the corrected value(s) in ``values``; every view shows the
+    corrected value through ``sessions.monitoring.amendments``. A free-text amendment (``corrects`` empty)
+    is listed on the session page only.
+    """
 
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="amendments")
+    vitals = models.ForeignKey(
+        VitalsReading, null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
+    )
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
+    )
+    corrects = models.CharField(max_length=12, choices=AmendedField.choices, blank=True)
+    values = models.JSONField(default=dict, blank=True, help_text="The corrected value(s) by field name.")
     subject = models.CharField("what is corrected", max_length=120)
     original = models.CharField("as recorded", max_length=300, blank=True)
     corrected = models.CharField("correct value", max_length=300)
@@ -379,9 +403,75 @@ class Amendment(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(vitals__isnull=True) | models.Q(assessment__isnull=True),
+                name="amendment_one_reading",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Amendment to {self.subject}"
+
+
+class MissedCheck(models.Model):
+    """A prescriber's written reason why a check the protocol scheduled was not taken.
+
+    ``key`` names the check as ``sessions.monitoring.timeline`` plans it (e.g. ``bp@40``, ``moaas@90``).
+    """
+
+    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="missed_checks")
+    key = models.CharField(max_length=40)
+    label = models.CharField(max_length=80)
+    due_at = models.DateTimeField()
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["session", "key"], name="missed_check_once_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.label} not taken: {self.reason}"
+
+
+class DoseScope(models.TextChoices):
+    SESSION = "session", "This session only"
+    PHASE = "phase", "This session and the rest of the phase"
+
+
+class DoseChange(models.Model):
+    """A prescriber's change of the planned dose (titration), from one session on."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="dose_changes")
+    first_session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=10, choices=DoseScope.choices)
+    dose_mg = models.PositiveSmallIntegerField(null=True, blank=True)
+    mg_per_kg = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    previous = models.CharField("planned before", max_length=60)
+    sessions_changed = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dose_mg__isnull=False) | models.Q(mg_per_kg__isnull=False),
+                name="dose_change_has_a_dose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dose change to {self.dose_text} ({self.by})"
+
+    @property
+    def dose_text(self) -> str:
+        return f"{self.dose_mg} mg" if self.dose_mg is not None else f"{self.mg_per_kg} mg/kg"
 
 
 class RemsStatusFilter(models.TextChoices):

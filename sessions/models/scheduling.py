@@ -148,7 +148,10 @@ class TreatmentSession(models.Model):
     number = models.PositiveSmallIntegerField(help_text="Position in the course, counting sessions not cancelled.")
     planned_start = models.DateTimeField(help_text="Arrival / check-in time.")
     planned_end = models.DateTimeField(help_text="End of the chair booking, turnover included.")
-    planned_dose_mg = models.PositiveSmallIntegerField(null=True, blank=True)
+    planned_dose_mg = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Esketamine: 56 or 84 mg.")
+    planned_dose_mg_per_kg = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True, help_text="IV / IM ketamine; empty: the phase's default."
+    )
     status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
     status_reason = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicSettings
 from sessions.models import IN_CLINIC_STATUSES, Alert, VitalsKind, VitalsReading
+from sessions.monitoring.amendments import amended_vitals
 from sessions.monitoring.vitals import predose_above_threshold
 
 
@@ -37,7 +38,7 @@ def bp_readings(session, checks, cs: ClinicSettings) -> list[BpShown]:
     """Each BP of the session in time order with the check it counted for."""
     by_time = {c.done_at: c for c in checks if c.kind == "bp" and c.done_at is not None}
     shown = []
-    for r in sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk)):
+    for r in amended_vitals(session):  # as amended: the corrected value, marked on the card
         if r.kind == VitalsKind.PREDOSE:
             kind = "pre-dose"
         elif r.taken_at in by_time:

@@ -3,9 +3,11 @@
 Criteria: the minimum observation (120 minutes from the first esketamine device, never less; for
 IV the recovery time after the infusion ends), blood pressure measured recently and within the
 safe range or falling, MOAA/S 5, dissociation resolved (CADSS total at or below the clinic's
-limit), no open alert, the clinician judges the patient ready, the ride is here. A prescriber
-may override unmet criteria with a written reason — except the esketamine minimum observation,
-which is the label's rule.
+limit), every check the protocol scheduled recorded or excused by a prescriber's written reason
+(``sessions.monitoring.missed``), no open alert, the clinician judges the patient ready, the ride is
+here. Readings count as amended. A prescriber may override unmet criteria with a written reason —
+except the esketamine minimum observation, which is the label's rule, and the scheduled checks,
+which each need their own reason.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from clinic.models import ClinicSettings, User
 from sessions.billing.charges import charge_session
 from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind
 from sessions.models.monitoring import READY_MINUTES_RANGE
+from sessions.monitoring.amendments import amended_assessments, amended_vitals
 from sessions.monitoring.state import create_record, lock, transition
-from sessions.monitoring.timeline import earliest_discharge_at, infusion, minimum_observation_minutes
+from sessions.monitoring.timeline import (
+    due_checks,
+    earliest_discharge_at,
+    infusion,
+    minimum_observation_minutes,
+    unrecorded_checks,
+)
 from sessions.scheduling.courses import phase_end
 
 
@@ -75,9 +84,7 @@ def discharge_criteria(
                 )
             )
 
-    bps = sorted(
-        (r for r in session.vitals.all() if r.kind == VitalsKind.OBSERVATION), key=lambda r: (r.taken_at, r.pk)
-    )
+    bps = [r for r in amended_vitals(session) if r.kind == VitalsKind.OBSERVATION]
     label = f"Blood pressure within {cs.discharge_systolic_max}/{cs.discharge_diastolic_max} or falling"
     if not bps:
         crit.append(Criterion("bp", label, False, "No reading after dosing"))
@@ -86,14 +93,16 @@ def discharge_criteria(
         recent = now - last.taken_at <= dt.timedelta(minutes=cs.discharge_bp_recent_minutes)
         in_range = last.systolic <= cs.discharge_systolic_max and last.diastolic <= cs.discharge_diastolic_max
         falling = len(bps) > 1 and last.systolic < bps[-2].systolic and last.diastolic <= bps[-2].diastolic
-        detail = f"{last.bp} at {_hm(last.taken_at)}"
+        detail = f"{last.bp}{' (amended)' if last.amended else ''} at {_hm(last.taken_at)}"
         if falling and not in_range:
             detail += f" (falling from {bps[-2].bp})"
         if not recent:
             detail += f" — older than {cs.discharge_bp_recent_minutes} min, measure again"
         crit.append(Criterion("bp", label, recent and (in_range or falling), detail))
+    crit.append(_checks_criterion(session, cs, now))
 
-    moaas = [a for a in session.assessments.all() if a.scale == Scale.MOAAS]
+    assessments = amended_assessments(session)
+    moaas = [a for a in assessments if a.scale == Scale.MOAAS]
     last_moaas = max(moaas, key=lambda a: (a.taken_at, a.pk)) if moaas else None
     crit.append(
         Criterion(
@@ -103,7 +112,7 @@ def discharge_criteria(
             f"MOAA/S {last_moaas.score} at {_hm(last_moaas.taken_at)}" if last_moaas else "Not assessed",
         )
     )
-    cadss = [a for a in session.assessments.all() if a.scale in (Scale.CADSS, Scale.CADSS6)]
+    cadss = [a for a in assessments if a.scale in (Scale.CADSS, Scale.CADSS6)]
     last_cadss = max(cadss, key=lambda a: (a.taken_at, a.pk)) if cadss else None
     crit.append(
         Criterion(
@@ -141,6 +150,21 @@ def discharge_criteria(
         )
     )
     return crit
+
+
+def _checks_criterion(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) -> Criterion:
+    checks = due_checks(session, cs, now)
+    pending = unrecorded_checks(checks, now)
+    excused = [c for c in checks if c.status == "not_taken"]
+    if pending:
+        detail = (
+            ", ".join(c.label for c in pending) + " not recorded — record it, or a prescriber writes why it was missed"
+        )
+    else:
+        detail = (
+            f"All accounted for: {len(excused)} not taken, with a prescriber's reason" if excused else "All recorded"
+        )
+    return Criterion("checks", "Every scheduled check recorded (or why not)", not pending, detail, overridable=False)
 
 
 def gate_open(criteria: list[Criterion]) -> bool:

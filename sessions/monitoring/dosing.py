@@ -24,6 +24,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.models.monitoring import MG_PER_KG_RANGE, MG_PER_KG_USUAL, WEIGHT_KG_RANGE
+from sessions.monitoring import titration
 from sessions.monitoring.state import (
     checked_time,
     create_record,
@@ -36,13 +37,8 @@ from sessions.monitoring.state import (
 
 
 def max_devices(session: TreatmentSession) -> int:
-    """2 or 3 devices; day 1 of an esketamine course is 56 mg; never above the planned dose."""
-    limit = 3
-    if session.number == 1 and session.phase.first_dose_mg:
-        limit = min(limit, session.phase.first_dose_mg // ESKETAMINE_DEVICE_MG)
-    if session.planned_dose_mg:
-        limit = min(limit, max(2, session.planned_dose_mg // ESKETAMINE_DEVICE_MG))
-    return limit
+    """The devices offered: those of the planned dose (2 or 3), never above the label's day-1 dose."""
+    return titration.planned_devices(session)
 
 
 def check_lot(lot: DrugLot, drug: str, on: dt.date) -> None:
@@ -70,9 +66,18 @@ def administer_device(
         devices = list(session.administrations.filter(kind=AdministrationKind.DEVICE).order_by("number"))
         limit = max_devices(session)
         if len(devices) >= limit:
+            if limit >= 3:
+                raise ValidationError({"lot": "All 3 devices (84 mg, the highest dose) of this session are recorded."})
+            why = (
+                "day 1 of the course is 56 mg"
+                if session.number == 1 and session.phase.first_dose_mg
+                else f"the planned dose is {titration.planned_mg(session)} mg"
+            )
             raise ValidationError(
-                f"All {limit} devices ({limit * ESKETAMINE_DEVICE_MG} mg) of this session are recorded"
-                + (" — day 1 of the course is 56 mg." if session.number == 1 and limit == 2 else ".")
+                {
+                    "lot": f"Device {len(devices) + 1} refused: {why} ({limit} devices, all recorded). "
+                    "Giving more devices than planned needs a prescriber to change the planned dose first."
+                }
             )
         given_at = checked_time(given_at, not_before=session.checked_in_at, what="The device time")
         warning = ""
@@ -148,6 +153,14 @@ def infusion_start(
         low, high = MG_PER_KG_RANGE
         if not low <= mg_per_kg <= high:
             raise ValidationError({"mg_per_kg": f"mg/kg must be between {low} and {high}."})
+        planned = titration.planned_mg_per_kg(session)
+        if planned is not None and mg_per_kg > planned:
+            raise ValidationError(
+                {
+                    "mg_per_kg": f"The planned dose is {planned} mg/kg: a higher dose is refused. "
+                    "A prescriber changes the planned dose first."
+                }
+            )
         warning = ""
         if not MG_PER_KG_USUAL[0] <= mg_per_kg <= MG_PER_KG_USUAL[1]:
             warning = f"Outside the usual range of {MG_PER_KG_USUAL[0]}–{MG_PER_KG_USUAL[1]} mg/kg."

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic.forms import ActionForm, DateInput, TimeInput
 from clinic.models import Patient
-from sessions.models import CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
+from sessions.models import AmendedField, CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
 from sessions.models.monitoring import (
     CADSS6_ITEMS,
     DIASTOLIC_RANGE,
@@ -27,6 +27,7 @@ from sessions.models.monitoring import (
     SYSTOLIC_RANGE,
     WEIGHT_KG_RANGE,
 )
+from sessions.monitoring import amendments
 
 
 def at_time(value: dt.time | None) -> dt.datetime | None:
@@ -251,12 +252,75 @@ class AcknowledgeForm(ActionForm):
 
 
 class AmendmentForm(ActionForm):
+    """A correction: pick the reading (or the dose) and give the correct value; or describe something else."""
+
+    OTHER = "other"
     submit_label = "Add amendment"
-    subject = forms.CharField(max_length=120, label="What is corrected (e.g. BP at 14:40)")
-    original = forms.CharField(max_length=300, required=False, label="As recorded")
-    corrected = forms.CharField(max_length=300, label="Correct value")
-    reason = forms.CharField(max_length=300)
-    layout = Layout("subject", Row(Column("original"), Column("corrected")), "reason")
+    target = forms.ChoiceField(label="What is corrected")
+    corrected = forms.CharField(
+        max_length=300, label="Correct value", help_text="Blood pressure as 150/95; scores, rates and doses as numbers."
+    )
+    reason = forms.CharField(max_length=300, error_messages={"required": "Give the reason for the correction."})
+    subject = forms.CharField(max_length=120, required=False, label="Something else: what is corrected")
+    original = forms.CharField(max_length=300, required=False, label="Something else: as recorded")
+    layout = Layout("target", "corrected", "reason", Row(Column("subject"), Column("original")))
+
+    def __init__(self, *args, session=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+        self.fields["target"].choices = self.target_choices(session) if session is not None else []
+
+    @classmethod
+    def target_choices(cls, session) -> list[tuple[str, str]]:
+        choices = []
+        for r in amendments.amended_vitals(session):
+            at = f"{timezone.localtime(r.taken_at):%H:%M}"
+            kind = r.get_kind_display().lower()
+            choices.append((f"vitals:{r.pk}:{AmendedField.BP}", f"BP at {at} ({kind}): {r.bp}"))
+            if r.heart_rate is not None:
+                choices.append((f"vitals:{r.pk}:{AmendedField.HEART_RATE}", f"Heart rate at {at}: {r.heart_rate}"))
+            if r.spo2 is not None:
+                choices.append((f"vitals:{r.pk}:{AmendedField.SPO2}", f"SpO2 at {at}: {r.spo2}%"))
+        for a in amendments.amended_assessments(session):
+            name = a.get_scale_display().split(" (")[0]
+            choices.append((f"assessment:{a.pk}", f"{name} at {timezone.localtime(a.taken_at):%H:%M}: {a.score}"))
+        if session.first_dose_at is not None:
+            dose, _ = amendments.amended_dose(session)
+            choices.append((AmendedField.DOSE.value, f"Dose given: {amendments.dose_text(dose)}"))
+        choices.append((cls.OTHER, "Something else (describe below)"))
+        return choices
+
+    def service_args(self) -> dict:
+        """The amendment service's keyword arguments for the chosen target."""
+        d = self.cleaned_data
+        args = {"reason": d["reason"], "corrected": d["corrected"]}
+        kind, _, rest = d["target"].partition(":")
+        if kind == "vitals":
+            pk, _, field = rest.partition(":")
+            args["vitals"] = next(r for r in self.session.vitals.all() if str(r.pk) == pk)
+            args["corrects"] = field
+        elif kind == "assessment":
+            args["assessment"] = next(a for a in self.session.assessments.all() if str(a.pk) == rest)
+            args["corrects"] = AmendedField.SCORE
+        elif kind == AmendedField.DOSE:
+            args["corrects"] = AmendedField.DOSE
+        else:
+            args.update(subject=d["subject"], original=d["original"])
+        return args
+
+
+class MissedCheckForm(ActionForm):
+    """A prescriber's reason why a scheduled check was not taken (one per check, on the session page)."""
+
+    submit_label = "Record why not taken"
+    submit_class = "btn-outline-danger"
+    key = forms.CharField(max_length=40, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why was it not taken? (prescriber)",
+        error_messages={"required": "Write why the check was not taken."},
+    )
 
 
 class RemsSubmitForm(ActionForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
@@ -17,22 +18,30 @@ from sessions.models import (
     Amendment,
     Assessment,
     CheckIn,
+    Course,
     Discharge,
+    DoseChange,
+    MissedCheck,
     SessionStatus,
     TreatmentSession,
     VitalsKind,
     VitalsReading,
 )
+from sessions.monitoring import titration
+from sessions.monitoring.amendments import amended_vitals
+from sessions.monitoring.forms_titration import DoseChangeForm
 
 CHART_SESSIONS = 16
 
 
 def _bp_series(sessions: list[TreatmentSession], cs: ClinicSettings) -> dict:
-    """Systolic (and diastolic, for the tooltip) pre-dose, at about 40 minutes and at discharge, per session."""
+    """Systolic (and diastolic, for the tooltip) pre-dose, at about 40 minutes and at discharge, per session,
+    as amended; ``amended`` holds, per series and point, the original reading of a corrected value."""
     labels, pre, forty, end = [], [], [], []
     dpre, dforty, dend = [], [], []
+    apre, aforty, aend = [], [], []
     for s in sessions:
-        readings = sorted(s.vitals.all(), key=lambda r: (r.taken_at, r.pk))
+        readings = amended_vitals(s)
         predose = [r for r in readings if r.kind == VitalsKind.PREDOSE]
         obs = [r for r in readings if r.kind == VitalsKind.OBSERVATION]
         p = predose[-1] if predose else None
@@ -43,10 +52,30 @@ def _bp_series(sessions: list[TreatmentSession], cs: ClinicSettings) -> dict:
             f = min(near, key=lambda r: abs(r.taken_at - target)) if near else None
         e = obs[-1] if obs else None
         labels.append(f"#{s.number} {timezone.localtime(s.planned_start):%m-%d}")
-        for series, dseries, r in ((pre, dpre, p), (forty, dforty, f), (end, dend, e)):
+        for series, dseries, aseries, r in ((pre, dpre, apre, p), (forty, dforty, aforty, f), (end, dend, aend, e)):
             series.append(r.systolic if r else None)
             dseries.append(r.diastolic if r else None)
-    return {"labels": labels, "predose": pre, "forty": forty, "discharge": end, "diastolic": [dpre, dforty, dend]}
+            mark = r.amended.get("bp") if r else None
+            aseries.append(f"amended; recorded {mark.original} — {mark.reason}" if mark else None)
+    return {
+        "labels": labels,
+        "predose": pre,
+        "forty": forty,
+        "discharge": end,
+        "diastolic": [dpre, dforty, dend],
+        "amended": [apre, aforty, aend],
+    }
+
+
+def _amended_points(sessions: list[TreatmentSession]) -> list[dict]:
+    """Every corrected blood pressure of the charted sessions, for the list under the chart."""
+    points = []
+    for s in sessions:
+        for r in amended_vitals(s):
+            mark = r.amended.get("bp")
+            if mark:
+                points.append({"session": s, "reading": r, "mark": mark})
+    return points
 
 
 @register_panel("patient", order=30, template="sessions/monitoring/_patient_panel.html")
@@ -56,7 +85,7 @@ def patient_monitoring_panel(request, patient) -> dict:
         TreatmentSession.objects.filter(patient=patient)
         .exclude(status__in=[SessionStatus.SCHEDULED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
         .select_related("course__protocol")
-        .prefetch_related(Prefetch("vitals", queryset=VitalsReading.objects.all()))
+        .prefetch_related(Prefetch("vitals", queryset=VitalsReading.objects.all()), "amendments__by")
         .order_by("-planned_start")[:CHART_SESSIONS]
     )
     sessions.reverse()
@@ -64,10 +93,35 @@ def patient_monitoring_panel(request, patient) -> dict:
     return {
         "patient": patient,
         "bp_data": _bp_series(sessions, cs),
+        "amended_points": _amended_points(sessions),
         "has_sessions": bool(sessions),
         "recent_sessions": list(reversed(sessions))[:8],
         "open_alerts": open_alerts,
     }
+
+
+def dose_panel_context(request, course: Course, form: DoseChangeForm | None = None) -> dict:
+    """What the course page's dose panel and this page show (one selector for both)."""
+    sessions = titration.changeable_sessions(course)
+    upcoming = list(sessions)
+    if form is None and upcoming:
+        form = DoseChangeForm(action=reverse("course_dose_change", args=[course.pk]), sessions=sessions)
+    return {
+        "course": course,
+        "upcoming": [(s, titration.planned_text(s)) for s in upcoming],
+        "changes": list(course.dose_changes.select_related("by", "first_session")[:20]),
+        "form": form,
+        "can_change_dose": titration.can_change_dose(request.user),
+        "sources": titration.DOSE_SOURCES,
+    }
+
+
+@register_panel("course", order=20, template="sessions/monitoring/_course_dose_panel.html")
+def course_dose_panel(request, course) -> dict | None:
+    """Planned doses and titration on the course page; the form (prescribers) posts to the dose page."""
+    if not request.user.is_clinical:
+        return None
+    return dose_panel_context(request, course)
 
 
 @register_panel("booking", order=10, template="sessions/monitoring/_booking_panel.html")
@@ -76,7 +130,11 @@ def booking_live_panel(request, session) -> dict | None:
         return None
     tz = ClinicSettings.load().tz
     is_today = timezone.localtime(session.planned_start, tz).date() == timezone.localdate(timezone=tz)
-    return {"session": session, "can_check_in": session.status == SessionStatus.SCHEDULED and is_today}
+    return {
+        "session": session,
+        "can_check_in": session.status == SessionStatus.SCHEDULED and is_today,
+        "planned_dose": titration.planned_text(session),
+    }
 
 
 @register_patient_history
@@ -89,4 +147,6 @@ def monitoring_history(patient):
     yield "Adverse event", AdverseEvent.history.filter(session_id__in=sessions)
     yield "Discharge", Discharge.history.filter(session_id__in=sessions)
     yield "Amendment", Amendment.history.filter(session_id__in=sessions)
+    yield "Check not taken", MissedCheck.history.filter(session_id__in=sessions)
+    yield "Dose change", DoseChange.history.filter(course__patient_id=patient.pk)
     yield "Alert", Alert.history.filter(patient_id=patient.pk)

@@ -26,7 +26,8 @@ from sessions.models import (
     TreatmentSession,
     VitalsKind,
 )
-from sessions.monitoring.timeline import due_checks
+from sessions.monitoring.amendments import Amended, amended_assessments, amended_dose, amended_vitals
+from sessions.monitoring.timeline import DueCheck, check_by_key, due_checks
 
 
 def due_date(session: TreatmentSession, cs: ClinicSettings) -> dt.date:
@@ -78,11 +79,51 @@ def _yn(value: bool) -> str:
 
 
 @dataclass
+class Value:
+    """A form value built from amended readings: the text, and the amendments behind it (for the mark)."""
+
+    text: str
+    amendments: list[Amended] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _marks(*readings) -> list[Amended]:
+    """The amendment marks of the readings a value is built from (vitals: every field; assessments: score)."""
+    out = []
+    for r in readings:
+        mark = getattr(r, "amended", None)
+        if isinstance(mark, dict):
+            out.extend(mark.values())
+        elif mark is not None:
+            out.append(mark)
+    return out
+
+
+@dataclass
 class RemsForm:
-    rows: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    rows: list[tuple[str, list[tuple[str, str | Value]]]] = field(default_factory=list)
 
     def section(self, title: str, *pairs: tuple[str, str]) -> None:
         self.rows.append((title, list(pairs)))
+
+
+def _bp(reading, tm) -> Value | str:
+    if reading is None:
+        return "—"
+    return Value(f"{reading.bp} at {tm(reading.taken_at)}", [reading.amended["bp"]] if "bp" in reading.amended else [])
+
+
+def _forty(check: DueCheck | None, tm) -> Value | str:
+    """The 40-minute blood pressure: the reading, or "not taken — <the prescriber's reason>"."""
+    if check is None:
+        return "—"
+    if check.done_at is not None:
+        return Value(f"{check.value} at {tm(check.done_at)}", [check.amended] if check.amended else [])
+    if check.missed is not None:
+        return f"not taken — {check.missed.reason}"
+    return "—"
 
 
 def rems_form(session: TreatmentSession, cs: ClinicSettings) -> RemsForm:
@@ -91,20 +132,19 @@ def rems_form(session: TreatmentSession, cs: ClinicSettings) -> RemsForm:
     checkin = getattr(session, "checkin", None)
     discharge = getattr(session, "discharge", None)
     adms = [a for a in session.administrations.all() if a.kind == AdministrationKind.DEVICE]
-    vitals = sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk))
+    vitals = amended_vitals(session)
     predose = [r for r in vitals if r.kind == VitalsKind.PREDOSE]
     obs = [r for r in vitals if r.kind == VitalsKind.OBSERVATION]
     pre = predose[-1] if predose else None
     last = obs[-1] if obs else None
-    forty = next(
-        (c for c in due_checks(session, cs) if c.kind == "bp" and c.label.startswith("BP ") and "peak" in c.label), None
-    )
-    assessments = list(session.assessments.all())
+    forty = check_by_key(due_checks(session, cs), f"bp@{cs.bp_check_minutes}")
+    assessments = amended_assessments(session)
     sedation = [a for a in assessments if a.scale == Scale.MOAAS and a.score < 5]
     dissociation = [a for a in assessments if a.scale != Scale.MOAAS and a.score > 0]
     resp = [r for r in vitals if r.spo2 is not None and r.spo2 < cs.escalation_spo2_min]
     events = list(session.adverse_events.all())
-    dose = int(session.dose_given_mg or 0)
+    dose_mg, dose_mark = amended_dose(session)
+    dose = int(dose_mg or 0)
     hcp = (discharge.by if discharge else None) or (checkin.by if checkin else None)
     minutes = (
         int((session.discharged_at - session.first_dose_at).total_seconds() // 60)
@@ -162,7 +202,7 @@ def rems_form(session: TreatmentSession, cs: ClinicSettings) -> RemsForm:
     form.section(
         "Treatment",
         ("Treatment date", timezone.localtime(session.first_dose_at or session.planned_start).strftime("%Y-%m-%d")),
-        ("Dose", f"{dose} mg" if dose in (56, 84) else f"Other: {dose} mg"),
+        ("Dose", Value(f"{dose} mg" if dose in (56, 84) else f"Other: {dose} mg", [dose_mark] if dose_mark else [])),
         ("Lot number(s)", ", ".join(sorted({a.lot.lot_number for a in adms})) or "—"),
         ("Devices", ", ".join(f"#{a.number} at {tm(a.given_at)}" for a in adms) or "—"),
         ("Total minutes from first device to end of monitoring", str(minutes) if minutes is not None else "—"),
@@ -179,30 +219,41 @@ def rems_form(session: TreatmentSession, cs: ClinicSettings) -> RemsForm:
     )
     form.section(
         "Vital signs",
-        ("Vitals in acceptable range before administration", _yn(pre_ok)),
-        ("Vitals in acceptable range before completion of monitoring", _yn(last_ok)),
-        ("Blood pressure before administration", f"{pre.bp} at {tm(pre.taken_at)}" if pre else "—"),
-        (
-            "Blood pressure about 40 minutes after administration",
-            f"{forty.value} at {tm(forty.done_at)}" if forty and forty.done_at else "—",
-        ),
-        ("Blood pressure before completion of monitoring", f"{last.bp} at {tm(last.taken_at)}" if last else "—"),
+        ("Vitals in acceptable range before administration", Value(_yn(pre_ok), _marks(pre))),
+        ("Vitals in acceptable range before completion of monitoring", Value(_yn(last_ok), _marks(last))),
+        ("Blood pressure before administration", _bp(pre, tm)),
+        ("Blood pressure about 40 minutes after administration", _forty(forty, tm)),
+        ("Blood pressure before completion of monitoring", _bp(last, tm)),
     )
     form.section(
         "Events during monitoring",
         (
             "Sedation",
-            _yn(bool(sedation))
-            + (": " + ", ".join(f"MOAA/S {a.score} at {tm(a.taken_at)}" for a in sedation) if sedation else ""),
+            Value(
+                _yn(bool(sedation))
+                + (": " + ", ".join(f"MOAA/S {a.score} at {tm(a.taken_at)}" for a in sedation) if sedation else ""),
+                _marks(*[a for a in assessments if a.scale == Scale.MOAAS]),
+            ),
         ),
         (
             "Dissociation",
-            _yn(bool(dissociation))
-            + (": " + ", ".join(f"CADSS {a.score} at {tm(a.taken_at)}" for a in dissociation) if dissociation else ""),
+            Value(
+                _yn(bool(dissociation))
+                + (
+                    ": " + ", ".join(f"CADSS {a.score} at {tm(a.taken_at)}" for a in dissociation)
+                    if dissociation
+                    else ""
+                ),
+                _marks(*[a for a in assessments if a.scale != Scale.MOAAS]),
+            ),
         ),
         (
             "Respiratory depression",
-            _yn(bool(resp)) + (": " + ", ".join(f"SpO2 {r.spo2}% at {tm(r.taken_at)}" for r in resp) if resp else ""),
+            Value(
+                _yn(bool(resp))
+                + (": " + ", ".join(f"SpO2 {r.spo2}% at {tm(r.taken_at)}" for r in resp) if resp else ""),
+                [r.amended["spo2"] for r in vitals if "spo2" in r.amended],
+            ),
         ),
         (
             "Adverse events",

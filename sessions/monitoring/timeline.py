@@ -9,6 +9,11 @@ Pure functions over a session whose readings are prefetched (``.vitals``, ``.ass
 - IV ketamine: blood pressure every ``iv_bp_during_minutes`` (10) during the infusion and every
   ``iv_bp_after_minutes`` (15) after it until ``iv_recovery_minutes`` after its end.
 - Both: MOAA/S (sedation) and CADSS (dissociation) at ``sedation_check_list()`` minutes.
+
+Each check has a stable ``key`` (``bp@40``, ``moaas@90``, ``bp@discharge``): a prescriber's reason why a
+check was not taken (``MissedCheck``) names it. Every check due before discharge must be recorded or have
+such a reason (``unrecorded_checks``, a discharge criterion). Values are shown as amended
+(``sessions.monitoring.amendments``).
 """
 
 from __future__ import annotations
@@ -22,13 +27,18 @@ from clinic.models import ClinicSettings
 from sessions.models import (
     ESKETAMINE_MIN_OBSERVATION,
     AdministrationKind,
+    MissedCheck,
     Scale,
     SessionStatus,
     TreatmentSession,
     VitalsKind,
 )
+from sessions.monitoring.amendments import Amended, amended_assessments, amended_vitals
 
 MAX_CHECKS_MINUTES = 240  # never plan checks beyond four hours of a running infusion
+
+
+BEFORE_DISCHARGE = "bp@discharge"  # the discharge criteria's own blood pressure (recent, in range)
 
 
 @dataclass
@@ -37,9 +47,12 @@ class DueCheck:
     label: str
     due_at: dt.datetime
     window_start: dt.datetime
+    key: str = ""
     done_at: dt.datetime | None = None
     value: str = ""
-    status: str = "upcoming"  # upcoming, due, overdue, done, late
+    status: str = "upcoming"  # upcoming, due, overdue, done, late, missed, not_taken
+    amended: Amended | None = None
+    missed: MissedCheck | None = None
 
     @property
     def is_overdue(self) -> bool:
@@ -83,8 +96,9 @@ def _planned(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) ->
     grace = dt.timedelta(minutes=cs.check_grace_minutes)
     checks: list[DueCheck] = []
 
-    def add(kind: str, label: str, due: dt.datetime, window_start: dt.datetime | None = None) -> None:
-        checks.append(DueCheck(kind, label, due, window_start or due - grace))
+    def add(kind: str, label: str, due: dt.datetime, window_start: dt.datetime | None = None, key: str = "") -> None:
+        key = key or f"{kind}@{int((due - t0).total_seconds() // 60)}"
+        checks.append(DueCheck(kind, label, due, window_start or due - grace, key=key))
 
     earliest = earliest_discharge_at(session, cs)
     if session.course.protocol.is_infusion:
@@ -98,14 +112,17 @@ def _planned(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) ->
         if end is not None:
             step = dt.timedelta(minutes=cs.iv_bp_after_minutes)
             due = end + step
-            while earliest is not None and due <= earliest:
+            while earliest is not None and due < earliest:  # the check at ``earliest`` is "before discharge"
                 add("bp", f"BP {int((due - t0).total_seconds() // 60)} min (after infusion)", due)
                 due += step
     else:
         add("bp", f"BP {cs.bp_check_minutes} min (peak)", t0 + dt.timedelta(minutes=cs.bp_check_minutes))
     if earliest is not None:
         window = earliest - dt.timedelta(minutes=cs.discharge_bp_recent_minutes)
-        add("bp", "BP before discharge", earliest, window_start=window)
+        # Its window opens after the last scheduled reading's, so each reading counts for one check.
+        earlier = [c.due_at + grace for c in checks if c.kind == "bp"]
+        window = max([window, *earlier])
+        add("bp", "BP before discharge", earliest, window_start=window, key=BEFORE_DISCHARGE)
     for minute in cs.sedation_check_list():
         due = t0 + dt.timedelta(minutes=minute)
         add("moaas", f"MOAA/S {minute} min", due)
@@ -121,29 +138,35 @@ def due_checks(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime |
     now = now or timezone.now()
     checks = _planned(session, cs, now)
     grace = dt.timedelta(minutes=cs.check_grace_minutes)
+    vitals = [r for r in amended_vitals(session) if r.kind == VitalsKind.OBSERVATION]
+    assessments = amended_assessments(session)
     readings = {
-        "bp": [(r.taken_at, r.bp) for r in session.vitals.all() if r.kind == VitalsKind.OBSERVATION],
-        "moaas": [(a.taken_at, str(a.score)) for a in session.assessments.all() if a.scale == Scale.MOAAS],
-        "cadss": [(a.taken_at, str(a.score)) for a in session.assessments.all() if a.scale != Scale.MOAAS],
+        "bp": [(r.taken_at, r.bp, r.amended.get("bp")) for r in vitals],
+        "moaas": [(a.taken_at, str(a.score), a.amended) for a in assessments if a.scale == Scale.MOAAS],
+        "cadss": [(a.taken_at, str(a.score), a.amended) for a in assessments if a.scale != Scale.MOAAS],
     }
+    missed = {m.key: m for m in session.missed_checks.all()}
     finished = session.status in (SessionStatus.DISCHARGED, SessionStatus.DEFERRED) or session.is_signed
     for kind, taken in readings.items():
-        taken.sort()
+        taken.sort(key=lambda reading: reading[0])
         of_kind = [c for c in checks if c.kind == kind]
         used: set[int] = set()
         for i, check in enumerate(of_kind):
             window_end = of_kind[i + 1].window_start if i + 1 < len(of_kind) else None
-            for j, (at, value) in enumerate(taken):
+            for j, (at, value, amended) in enumerate(taken):
                 if j in used or at < check.window_start or (window_end and at >= window_end):
                     continue
                 used.add(j)
-                check.done_at, check.value = at, value
+                check.done_at, check.value, check.amended = at, value, amended
                 check.status = "late" if at > check.due_at + grace else "done"
                 break
     for check in checks:
         if check.done_at is not None:
             continue
-        if now > check.due_at + grace:
+        check.missed = missed.get(check.key)
+        if check.missed is not None:
+            check.status = "not_taken"
+        elif now > check.due_at + grace:
             check.status = "missed" if finished else "overdue"
         elif now >= check.window_start:
             check.status = "due"
@@ -151,5 +174,19 @@ def due_checks(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime |
 
 
 def next_check(checks: list[DueCheck]) -> DueCheck | None:
-    open_checks = [c for c in checks if c.done_at is None and c.status != "missed"]
+    open_checks = [c for c in checks if c.done_at is None and c.status not in ("missed", "not_taken")]
     return open_checks[0] if open_checks else None
+
+
+def unrecorded_checks(checks: list[DueCheck], now: dt.datetime) -> list[DueCheck]:
+    """Checks whose time has come that are neither recorded nor excused by a prescriber's reason.
+
+    The blood pressure before discharge is left to its own discharge criterion (recent and in range).
+    """
+    return [
+        c for c in checks if c.due_at <= now and c.done_at is None and c.missed is None and c.key != BEFORE_DISCHARGE
+    ]
+
+
+def check_by_key(checks: list[DueCheck], key: str) -> DueCheck | None:
+    return next((c for c in checks if c.key == key), None)

@@ -5,6 +5,7 @@ from django.urls import path
 from sessions.monitoring import views as v
 from sessions.monitoring import views_actions as actions
 from sessions.monitoring import views_records as records
+from sessions.monitoring import views_titration as titration_views
 
 urlpatterns = [
     path("sessions/<int:pk>/", v.session_detail, name="session_detail"),
@@ -24,6 +25,9 @@ urlpatterns = [
     path("sessions/<int:pk>/ride-arrived/", actions.session_ride_arrived, name="session_ride_arrived"),
     path("sessions/<int:pk>/discharge/", actions.session_discharge, name="session_discharge"),
     path("sessions/<int:pk>/amend/", actions.session_amend, name="session_amend"),
+    path("sessions/<int:pk>/dose/", actions.session_dose_change, name="session_dose_change"),
+    path("sessions/<int:pk>/missed-check/", actions.session_missed_check, name="session_missed_check"),
+    path("courses/<int:pk>/dose/", titration_views.course_dose_change, name="course_dose_change"),
     path("sessions/<int:pk>/rems/", records.rems_form, name="rems_form"),
     path("sessions/<int:pk>/rems/submit/", records.rems_submit, name="rems_submit"),
     path("alerts/<int:pk>/acknowledge/", actions.alert_acknowledge, name="alert_acknowledge"),

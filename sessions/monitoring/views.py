@@ -27,10 +27,10 @@ from sessions.models import (
     TreatmentSession,
     VitalsReading,
 )
+from sessions.monitoring import amendments, missed, timeline, titration
 from sessions.monitoring import discharge as discharge_services
 from sessions.monitoring import rems as rems_services
 from sessions.monitoring import services as monitoring
-from sessions.monitoring import timeline
 from sessions.monitoring.board import patient_level_alerts
 from sessions.monitoring.forms import (
     AcknowledgeForm,
@@ -44,9 +44,11 @@ from sessions.monitoring.forms import (
     DischargeForm,
     InfusionEndForm,
     InfusionStartForm,
+    MissedCheckForm,
     MoaasForm,
     VitalsForm,
 )
+from sessions.monitoring.forms_titration import DoseChangeForm
 
 # ---- lookups --------------------------------------------------------------------------------
 
@@ -73,6 +75,7 @@ def live_sessions():
         "decisions__by",
         "adverse_events__by",
         "amendments__by",
+        "missed_checks__by",
     )
 
 
@@ -95,8 +98,9 @@ def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
     now = now or timezone.now()
     checks = timeline.due_checks(session, cs, now)
     earliest = timeline.earliest_discharge_at(session, cs)
-    vitals = sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk))
-    assessments = sorted(session.assessments.all(), key=lambda a: (a.taken_at, a.pk))
+    # Readings as amended (corrections shown in place, marked, with the original a click away).
+    vitals = amendments.amended_vitals(session)
+    assessments = amendments.amended_assessments(session)
     adms = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))
     events = []
     for r in vitals:
@@ -144,6 +148,7 @@ def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
         "latest_moaas": next((a for a in reversed(assessments) if a.scale == Scale.MOAAS), None),
         "latest_cadss": next((a for a in reversed(assessments) if a.scale != Scale.MOAAS), None),
         "devices": [a for a in adms if a.kind == AdministrationKind.DEVICE],
+        "dose_given": amendments.amended_dose(session),
         "infusion": next((a for a in adms if a.kind == AdministrationKind.INFUSION), None),
     }
 
@@ -175,7 +180,9 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         "cadss_full": CadssForm(action=url("session_cadss") + "?full=1", full=True),
         "adverse": AdverseEventForm(action=url("session_adverse_event")),
         "discharge": DischargeForm(action=url("session_discharge")),
-        "amendment": AmendmentForm(action=url("session_amend")),
+        "amendment": AmendmentForm(action=url("session_amend"), session=session),
+        "dose": DoseChangeForm(action=url("session_dose_change"), session=session),
+        "missed": MissedCheckForm(action=url("session_missed_check")),
     }
     forms.update(bound)
     return forms
@@ -201,6 +208,13 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
         else [],
         "max_devices": monitoring.max_devices(session) if session.is_esketamine else None,
         "device_mg": ESKETAMINE_DEVICE_MG,
+        "planned_dose": titration.planned_text(session),
+        "dose_changeable": titration.dose_changeable(session),
+        "can_change_dose": titration.can_change_dose(request.user),
+        "can_excuse_checks": missed.can_excuse_checks(request.user),
+        "unrecorded": timeline.unrecorded_checks(state["checks"], state["now"])
+        if session.status in (SessionStatus.DOSING, SessionStatus.OBSERVING)
+        else [],
         "ack_form": AcknowledgeForm(),
         "scores": OutcomeScore.objects.filter(session=session).order_by("completed_at"),
         "rems_status": rems_services.form_status(session, cs)

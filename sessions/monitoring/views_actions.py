@@ -22,6 +22,7 @@ from sessions.models import (
 )
 from sessions.monitoring import alerts as alert_services
 from sessions.monitoring import discharge as discharge_services
+from sessions.monitoring import missed, titration
 from sessions.monitoring import services as monitoring
 from sessions.monitoring.forms import (
     AcknowledgeForm,
@@ -35,10 +36,12 @@ from sessions.monitoring.forms import (
     DischargeForm,
     InfusionEndForm,
     InfusionStartForm,
+    MissedCheckForm,
     MoaasForm,
     VitalsForm,
     at_time,
 )
+from sessions.monitoring.forms_titration import DoseChangeForm
 from sessions.monitoring.views import _detail, _safe_next, _session
 
 
@@ -262,10 +265,37 @@ def session_discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
-    def call(s, d):
-        monitoring.amendment_add(session=s, by=request.user, **d)
+    form = AmendmentForm(request.POST, session=_session(request, pk))
 
-    return _action(request, pk, "amendment", AmendmentForm(request.POST), call, "Amendment added.")
+    def call(s, d):
+        monitoring.amendment_add(session=s, by=request.user, **form.service_args())
+
+    return _action(request, pk, "amendment", form, call, "Amendment added: every view of the record shows it.")
+
+
+@clinical_required
+@require_POST
+def session_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """A prescriber's new planned dose for this session (or the rest of its phase); refused for others."""
+    form = DoseChangeForm(request.POST, session=_session(request, pk))
+
+    def call(s, d):
+        change = titration.dose_change(session=s, by=request.user, **form.service_args())
+        n = change.sessions_changed
+        messages.info(request, f"{n} session{'s' if n != 1 else ''} now planned at {change.dose_text}.")
+
+    return _action(request, pk, "dose", form, call, "Planned dose changed.")
+
+
+@clinical_required
+@require_POST
+def session_missed_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """A prescriber's written reason why a scheduled check was not taken."""
+
+    def call(s, d):
+        missed.missed_check_record(session=s, by=request.user, key=d["key"], reason=d["reason"])
+
+    return _action(request, pk, "missed", MissedCheckForm(request.POST), call, "Reason recorded: check not taken.")
 
 
 @clinical_required

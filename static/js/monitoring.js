@@ -40,11 +40,18 @@
         options: { responsive: true, animation: false, scales: { y: { beginAtZero: false, suggestedMin: 80, suggestedMax: 180, title: { display: true, text: "systolic mmHg" } } },
                    plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { afterLabel: function (ctx) {
                      var d = bp.diastolic[ctx.datasetIndex] && bp.diastolic[ctx.datasetIndex][ctx.dataIndex];
-                     return d ? "diastolic " + d : "";
+                     var a = bp.amended && bp.amended[ctx.datasetIndex] && bp.amended[ctx.datasetIndex][ctx.dataIndex];
+                     return (d ? "diastolic " + d : "") + (a ? "\n" + a : "");
                    } } } } }
       });
     }
   }
   document.addEventListener("DOMContentLoaded", function () { tick(document); drawCharts(); });
   document.addEventListener("htmx:afterSwap", function (ev) { tick(ev.target); });
+  // Do not refresh a live panel while someone is typing in it (the text would be lost).
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var el = ev.detail && ev.detail.elt;
+    var active = document.activeElement;
+    if (el && active && el.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) { ev.preventDefault(); }
+  });
 })();

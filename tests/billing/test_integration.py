@@ -31,6 +31,8 @@ def test_a_session_discharged_by_the_monitoring_service_is_charged_for_the_devic
         s = dosed(s, nurse, start=T0, devices=2, clock=clock)  # 56 mg given although 84 was planned
         clock.move_to(at(40))
         m.vitals_record(session=s, by=nurse, systolic=150, diastolic=92)
+        m.assessment_record(session=s, by=nurse, scale=Scale.MOAAS, score=4)  # every scheduled check is taken
+        m.assessment_record(session=s, by=nurse, scale=Scale.CADSS6, items=[1, 0, 0, 0, 0, 0])
         clock.move_to(at(110))
         m.vitals_record(session=s, by=nurse, systolic=132, diastolic=84)
         m.assessment_record(session=s, by=nurse, scale=Scale.MOAAS, score=5)

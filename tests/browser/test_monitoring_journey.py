@@ -108,6 +108,9 @@ def test_a_nurse_runs_a_session_from_check_in_to_discharge(page, cast):
     page.fill("#id_vitals_diastolic", "92")
     page.get_by_role("button", name="Record vitals").click()
     assert page.locator("#live .overdue").filter(has_text="BP 40 min").count() == 0
+    page.check("#id_moaas_score_1")  # the scheduled 40-minute sedation and dissociation checks
+    page.get_by_role("button", name="Record MOAA/S").click()
+    page.get_by_role("button", name="Record CADSS").click()
 
     # The nurse cannot discharge early.
     page.check("#id_discharge_clinician_ready")

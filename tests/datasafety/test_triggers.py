@@ -171,3 +171,31 @@ def test_a_signed_session_may_be_renumbered_when_an_earlier_session_is_marked_no
     booking.session_no_show(session=earlier, by=cast.staff)
     later.refresh_from_db()
     assert later.number == 1 and later.signed_at is not None
+
+
+def test_a_missed_check_reason_is_never_deleted_nor_added_once_the_session_is_signed(cast):
+    from sessions.models import MissedCheck
+
+    session = f.TreatmentSessionFactory(planned_start=timezone.now() - dt.timedelta(hours=4))
+    row = MissedCheck.objects.create(
+        session=session,
+        key="bp@40",
+        label="BP 40 min (peak)",
+        due_at=timezone.now(),
+        reason="Asleep",
+        by=cast.prescriber,
+        at=timezone.now(),
+    )
+    assert refused("DELETE FROM treatment_missedcheck WHERE id = %s", [row.pk])
+    TreatmentSession.objects.filter(pk=session.pk).update(signed_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MissedCheck.objects.create(
+            session=session,
+            key="moaas@40",
+            label="MOAA/S 40 min",
+            due_at=timezone.now(),
+            reason="x",
+            by=cast.prescriber,
+            at=timezone.now(),
+        )
+    assert MissedCheck.objects.filter(session=session).count() == 1

@@ -119,6 +119,8 @@ def test_the_rems_form_shows_every_field_and_can_be_marked_submitted(staff_clien
         dosed(s, cast.staff, clock=clock)
         clock.shift(dt.timedelta(minutes=35))
         m.vitals_record(session=s, by=cast.staff, systolic=150, diastolic=90)
+        m.assessment_record(session=s, by=cast.staff, scale=Scale.MOAAS, score=4)  # the scheduled 40-min checks
+        m.assessment_record(session=s, by=cast.staff, scale=Scale.CADSS6, items=[1, 0, 0, 0, 0, 0])
         clock.shift(dt.timedelta(minutes=80))
         m.vitals_record(session=s, by=cast.staff, systolic=130, diastolic=80, spo2=98)
         m.assessment_record(session=s, by=cast.staff, scale=Scale.MOAAS, score=5)

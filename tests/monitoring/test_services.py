@@ -58,10 +58,12 @@ def observing_session(nurse, clock, devices=2):
 
 
 def ready_session(nurse, clock):
-    """An esketamine session at 121 minutes with everything recorded for discharge."""
+    """An esketamine session at 121 minutes with everything recorded for discharge (every scheduled check)."""
     s = observing_session(nurse, clock)
     clock.move_to(minutes(40))
     m.vitals_record(session=s, by=nurse, systolic=150, diastolic=92)
+    m.assessment_record(session=s, by=nurse, scale=Scale.MOAAS, score=4)
+    m.assessment_record(session=s, by=nurse, scale=Scale.CADSS6, items=[1, 1, 0, 0, 0, 0])
     clock.move_to(minutes(110))
     m.vitals_record(session=s, by=nurse, systolic=132, diastolic=84)
     m.assessment_record(session=s, by=nurse, scale=Scale.MOAAS, score=5)
@@ -382,6 +384,7 @@ def test_each_unmet_criterion_is_named(nurse, clock):
     assert crit == {
         "observation": True,
         "bp": False,
+        "checks": False,
         "sedation": False,
         "dissociation": False,
         "alerts": True,

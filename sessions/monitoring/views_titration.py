@@ -1,0 +1,49 @@
+"""The course's dose page: planned doses of the sessions still to come, the dose changes made, and (for a
+prescriber) the form to change the planned dose from a session on. The course page shows the same as a
+panel that posts here; a refusal comes back on this page with the message beside the field."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from clinic.access import clinical_required, note_patient_access
+from clinic.forms import apply_service_errors
+from sessions.models import Course
+from sessions.monitoring import titration
+from sessions.monitoring.forms_titration import DoseChangeForm
+from sessions.monitoring.panels import dose_panel_context
+
+
+@clinical_required
+def course_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
+    note_patient_access(request, course.patient)
+    form = None
+    status = 200
+    if request.method == "POST":
+        form = DoseChangeForm(
+            request.POST,
+            action=reverse("course_dose_change", args=[course.pk]),
+            sessions=titration.changeable_sessions(course),
+        )
+        if form.is_valid():
+            try:
+                change = titration.dose_change(
+                    session=form.cleaned_data["session"], by=request.user, **form.service_args()
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                n = change.sessions_changed
+                messages.success(
+                    request, f"Planned dose changed to {change.dose_text} for {n} session{'s' if n != 1 else ''}."
+                )
+                return redirect(course)
+        messages.error(request, "Not saved — see the message beside the form.")
+        status = 400
+    context = dose_panel_context(request, course, form)
+    return render(request, "sessions/monitoring/course_dose.html", {"panel": context}, status=status)
