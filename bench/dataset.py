@@ -31,14 +31,13 @@ from django.db import connection, transaction
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, RemsStatus, Role, Sex, StaffShift, User
 from sessions.models import Course, CourseStatus, Protocol, ProtocolPhase, Ride, RideStatus, SessionStatus
 from sessions.models import TreatmentSession as TS
+from sessions.models.lots import Drug, DrugLot
 from sessions.models.monitoring import (
     Administration,
     AdministrationKind,
     Assessment,
     CheckIn,
     Discharge,
-    Drug,
-    DrugLot,
     Scale,
     VitalsKind,
     VitalsReading,

@@ -21,6 +21,8 @@ from sessions.models.billing import (
     Price,
     PriorAuthorisation,
 )
+from sessions.models.corrections import AmendedField, Amendment, MissedCheck
+from sessions.models.lots import DeviceReceipt, Drug, DrugLot
 from sessions.models.monitoring import (
     ESKETAMINE_DEVICE_MG,
     ESKETAMINE_MIN_OBSERVATION,
@@ -29,21 +31,11 @@ from sessions.models.monitoring import (
     AdverseEvent,
     Alert,
     AlertKind,
-    AmendedField,
-    Amendment,
     Assessment,
     CheckIn,
     Decision,
-    DeviceReceipt,
     Discharge,
-    DoseChange,
-    DoseScope,
     DosingDecision,
-    Drug,
-    DrugLot,
-    MissedCheck,
-    RemsStatusFilter,
-    RemsSubmission,
     Scale,
     Severity,
     VitalsKind,
@@ -51,6 +43,7 @@ from sessions.models.monitoring import (
 )
 from sessions.models.outcomes import Instrument, OutcomeScore, Source
 from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
+from sessions.models.rems import RemsStatusFilter, RemsSubmission
 from sessions.models.scheduling import (
     IN_CLINIC_STATUSES,
     RELEASED_STATUSES,
@@ -68,6 +61,7 @@ from sessions.models.scheduling import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.models.titration import DoseChange, DoseScope
 
 __all__ = [
     "ESKETAMINE_DEVICE_MG",

@@ -15,20 +15,38 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
-from sessions.models.scheduling import Course, TreatmentSession
+from sessions.models.lots import DeviceReceipt, DrugLot
+from sessions.models.scheduling import TreatmentSession
 
 ESKETAMINE_DEVICE_MG = 28
+
+
 ESKETAMINE_MIN_OBSERVATION = 120  # SPRAVATO label / REMS: never less, whatever the settings say.
+
 
 # Physiological ranges a reading must fall in (typing errors, not clinical limits).
 SYSTOLIC_RANGE = (60, 260)
+
+
 DIASTOLIC_RANGE = (30, 160)
+
+
 HEART_RATE_RANGE = (25, 220)
+
+
 SPO2_RANGE = (50, 100)
+
+
 # IV ketamine: the weight and mg/kg a nurse may enter (published protocols: usually 0.5 mg/kg, about 0.1–0.75).
 WEIGHT_KG_RANGE = (Decimal("20"), Decimal("350"))
+
+
 MG_PER_KG_RANGE = (Decimal("0.05"), Decimal("1.50"))
+
+
 MG_PER_KG_USUAL = (Decimal("0.1"), Decimal("0.75"))
+
+
 # REMS: "when would the patient have been ready to leave without the 2-hour rule" (minutes).
 READY_MINUTES_RANGE = (0, 600)
 
@@ -143,55 +161,6 @@ class DosingDecision(models.Model):
         return f"{self.get_decision_display()} ({self.by})"
 
 
-class Drug(models.TextChoices):
-    ESKETAMINE = "esketamine", "Esketamine nasal spray 28 mg device"
-    KETAMINE = "ketamine", "Ketamine hydrochloride injection"
-
-
-class DrugLot(models.Model):
-    """A lot of a Schedule III drug held by the clinic; the controlled-substance log is per lot."""
-
-    drug = models.CharField(max_length=12, choices=Drug.choices)
-    lot_number = models.CharField(max_length=40)
-    expires_on = models.DateField()
-    received_on = models.DateField()
-    quantity = models.PositiveIntegerField(help_text="Devices for esketamine, mg for ketamine.")
-    supplier = models.CharField(max_length=120, blank=True)
-    notes = models.CharField(max_length=300, blank=True)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-received_on", "lot_number"]
-        constraints = [models.UniqueConstraint(fields=["drug", "lot_number"], name="lot_number_unique_per_drug")]
-
-    def __str__(self) -> str:
-        return f"{self.lot_number} ({self.get_drug_display()})"
-
-    @property
-    def unit(self) -> str:
-        return "devices" if self.drug == Drug.ESKETAMINE else "mg"
-
-
-class DeviceReceipt(models.Model):
-    """Patient-specific esketamine devices received for one patient: use within N days of receipt."""
-
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="device_receipts")
-    lot = models.ForeignKey(DrugLot, on_delete=models.PROTECT, related_name="receipts")
-    devices = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(30)])
-    received_on = models.DateField()
-    use_by = models.DateField()
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    notes = models.CharField(max_length=200, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["use_by", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.devices} devices of lot {self.lot.lot_number} for patient {self.patient_id}"
-
-
 class AdministrationKind(models.TextChoices):
     DEVICE = "device", "Nasal spray device"
     INFUSION = "infusion", "IV infusion"
@@ -248,6 +217,8 @@ MOAAS_LABELS = {
     1: "1 — responds only after painful trapezius squeeze",
     0: "0 — no response (loss of consciousness)",
 }
+
+
 CADSS6_ITEMS = (1, 2, 6, 7, 15, 22)
 
 
@@ -363,131 +334,3 @@ class Discharge(models.Model):
     @property
     def overridden(self) -> bool:
         return bool(self.override_reason)
-
-
-class AmendedField(models.TextChoices):
-    """What a structured amendment corrects; the views show the corrected value in its place."""
-
-    BP = "bp", "Blood pressure"
-    HEART_RATE = "heart_rate", "Heart rate"
-    SPO2 = "spo2", "SpO2"
-    SCORE = "score", "Score"
-    DOSE = "dose", "Dose given"
-
-
-class Amendment(models.Model):
-    """A correction to a record: the original stays as it was; this says what is right.
-
-    A structured amendment names the reading (``vitals`` or ``assessment``, or neither for the session's
-    dose) and the field it corrects, with the corrected value(s) in ``values``; every view shows the
-    corrected value through ``sessions.monitoring.amendments``. A free-text amendment (``corrects`` empty)
-    is listed on the session page only.
-    """
-
-    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="amendments")
-    vitals = models.ForeignKey(
-        VitalsReading, null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
-    )
-    assessment = models.ForeignKey(
-        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
-    )
-    corrects = models.CharField(max_length=12, choices=AmendedField.choices, blank=True)
-    values = models.JSONField(default=dict, blank=True, help_text="The corrected value(s) by field name.")
-    subject = models.CharField("what is corrected", max_length=120)
-    original = models.CharField("as recorded", max_length=300, blank=True)
-    corrected = models.CharField("correct value", max_length=300)
-    reason = models.CharField(max_length=300)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(vitals__isnull=True) | models.Q(assessment__isnull=True),
-                name="amendment_one_reading",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Amendment to {self.subject}"
-
-
-class MissedCheck(models.Model):
-    """A prescriber's written reason why a check the protocol scheduled was not taken.
-
-    ``key`` names the check as ``sessions.monitoring.timeline`` plans it (e.g. ``bp@40``, ``moaas@90``).
-    """
-
-    session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="missed_checks")
-    key = models.CharField(max_length=40)
-    label = models.CharField(max_length=80)
-    due_at = models.DateTimeField()
-    reason = models.TextField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["due_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["session", "key"], name="missed_check_once_per_session")]
-
-    def __str__(self) -> str:
-        return f"{self.label} not taken: {self.reason}"
-
-
-class DoseScope(models.TextChoices):
-    SESSION = "session", "This session only"
-    PHASE = "phase", "This session and the rest of the phase"
-
-
-class DoseChange(models.Model):
-    """A prescriber's change of the planned dose (titration), from one session on."""
-
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="dose_changes")
-    first_session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="+")
-    scope = models.CharField(max_length=10, choices=DoseScope.choices)
-    dose_mg = models.PositiveSmallIntegerField(null=True, blank=True)
-    mg_per_kg = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
-    previous = models.CharField("planned before", max_length=60)
-    sessions_changed = models.PositiveSmallIntegerField()
-    reason = models.TextField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(dose_mg__isnull=False) | models.Q(mg_per_kg__isnull=False),
-                name="dose_change_has_a_dose",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Dose change to {self.dose_text} ({self.by})"
-
-    @property
-    def dose_text(self) -> str:
-        return f"{self.dose_mg} mg" if self.dose_mg is not None else f"{self.mg_per_kg} mg/kg"
-
-
-class RemsStatusFilter(models.TextChoices):
-    TO_SUBMIT = "to_submit", "To submit"
-    SUBMITTED = "submitted", "Submitted"
-    OVERDUE = "overdue", "Overdue"
-
-
-class RemsSubmission(models.Model):
-    """The REMS Patient Monitoring Form of one esketamine session was submitted."""
-
-    session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="rems_submission")
-    submitted_on = models.DateField()
-    confirmation_number = models.CharField(max_length=60)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    history = HistoricalRecords()
-
-    def __str__(self) -> str:
-        return f"REMS form {self.confirmation_number}"

@@ -77,9 +77,7 @@ def world(cast):
         build(w)
     call_command("seed_demo", password=PASSWORD, stdout=io.StringIO())
     cs = ClinicSettings.load()
-    w.today = list(
-        TreatmentSession.objects.on_day(timezone.localdate(timezone=cs.tz), cs.tz).order_by("planned_start")
-    )
+    w.today = list(TreatmentSession.objects.on_day(timezone.localdate(timezone=cs.tz), cs.tz).order_by("planned_start"))
     w.by_status = {}
     for s in w.today:
         w.by_status.setdefault(s.status, s)
@@ -162,9 +160,7 @@ def _audit_role(chromium, live_server, world, source: str, role: str) -> list[st
         context.close()
 
 
-CHAIRSIDE_TARGETS = (
-    "main input:not([type=hidden]), main select, main textarea, main button, main .btn, main summary"
-)
+CHAIRSIDE_TARGETS = "main input:not([type=hidden]), main select, main textarea, main button, main .btn, main summary"
 
 
 @pytest.mark.parametrize("state", ["scheduled", "checked_in", "dosing", "observing"])

@@ -54,7 +54,7 @@ def test_each_bp_on_the_board_shows_its_time_and_kind_and_a_high_value_is_red_in
     fm.checked_in(session, cast.staff, systolic=150, diastolic=95)
     page = client_for(cast.staff).get("/today/").content.decode()
     reading = session.vitals.get()
-    assert f'{reading.taken_at.astimezone().strftime("%H:%M")}' in page or "pre-dose" in page
+    assert f"{reading.taken_at.astimezone().strftime('%H:%M')}" in page or "pre-dose" in page
     assert 'pre-dose</span> <strong class="bp-value bp-high">150/95</strong>' in page
     assert "(above 140/90)" in page
 
@@ -70,11 +70,14 @@ def test_a_bp_within_limits_is_not_marked_high(cast):
 def test_a_phq9_self_harm_alert_shows_on_the_board_card_and_the_session_page(cast):
     session = _observing(cast.patient_a, cast.staff)
     outcome_record(
-        patient=cast.patient_a, by=cast.patient_a.user, instrument=Instrument.PHQ9,
-        items=[1, 1, 1, 1, 1, 1, 1, 1, 2], source=Source.PORTAL,
+        patient=cast.patient_a,
+        by=cast.patient_a.user,
+        instrument=Instrument.PHQ9,
+        items=[1, 1, 1, 1, 1, 1, 1, 1, 2],
+        source=Source.PORTAL,
     )
     board = client_for(cast.staff).get("/today/").content.decode()
-    card = board[board.index("board-card"):board.index("The day by chair")]
+    card = board[board.index("board-card") : board.index("The day by chair")]
     assert "PHQ-9 item 9 answered 2" in card
     detail = client_for(cast.staff).get(f"/sessions/{session.pk}/").content.decode()
     assert "PHQ-9 item 9 answered 2" in detail

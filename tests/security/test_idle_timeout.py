@@ -36,7 +36,11 @@ def test_an_automatic_refresh_after_the_time_out_replaces_the_screen_with_the_si
         clock.shift(IDLE)
         response = client.get(
             f"/sessions/{session.pk}/live/",
-            headers={"HX-Request": "true", "X-Auto-Refresh": "1", "HX-Current-URL": f"http://testserver/sessions/{session.pk}/"},
+            headers={
+                "HX-Request": "true",
+                "X-Auto-Refresh": "1",
+                "HX-Current-URL": f"http://testserver/sessions/{session.pk}/",
+            },
         )
     assert response.status_code == 204
     assert response["HX-Redirect"] == f"/accounts/signed-out/?next=%2Fsessions%2F{session.pk}%2F"
