@@ -11,13 +11,11 @@ from sessions.models.billing import (
     ChargeKind,
     ChargeLine,
     Coverage,
-    Instalment,
     Payer,
     PayerKind,
     Payment,
     PaymentKind,
     PaymentMethod,
-    PaymentPlan,
     Price,
     PriorAuthorisation,
 )
@@ -42,6 +40,7 @@ from sessions.models.monitoring import (
     VitalsReading,
 )
 from sessions.models.outcomes import Instrument, OutcomeScore, Source
+from sessions.models.plans import Instalment, PaymentPlan
 from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
 from sessions.models.rems import RemsStatusFilter, RemsSubmission
 from sessions.models.scheduling import (

@@ -41,6 +41,8 @@ def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
 
 
 EM_CODES = ("99212", "99213", "99214", "99215")  # office visit E/M codes billed beside J0013
+
+
 DEFAULT_EM_CODE = "99213"
 
 
@@ -369,36 +371,3 @@ class Payment(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.kind == PaymentKind.REFUND
-
-
-class PaymentPlan(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="payment_plans")
-    total = money_field()
-    starts_on = models.DateField()
-    note = models.CharField(max_length=300, blank=True)
-    is_active = models.BooleanField("active", default=True)
-    currency = currency_field()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-starts_on", "-pk"]
-        constraints = non_negative("total", prefix="plan")
-
-    def __str__(self) -> str:
-        return f"Plan of {self.total} {self.currency} from {self.starts_on:%Y-%m-%d}"
-
-
-class Instalment(models.Model):
-    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
-    due_on = models.DateField()
-    amount = money_field()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["plan", "due_on"]
-        constraints = non_negative("amount", prefix="instalment")
-
-    def __str__(self) -> str:
-        return f"{self.amount} due {self.due_on:%Y-%m-%d}"
