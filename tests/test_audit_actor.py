@@ -42,10 +42,12 @@ from sessions.models import (
     Decision,
     DeviceReceipt,
     Discharge,
+    DoseChange,
     DosingDecision,
     Drug,
     DrugLot,
     Instalment,
+    MissedCheck,
     OutcomeScore,
     Payer,
     PayerKind,
@@ -64,7 +66,7 @@ from sessions.models import (
     VitalsReading,
 )
 from sessions.models.outcomes import Instrument
-from sessions.monitoring import alerts, discharge, lots, rems
+from sessions.monitoring import alerts, discharge, lots, missed, rems, titration
 from sessions.monitoring import services as monitoring
 from sessions.outcomes import services as outcomes
 from sessions.scheduling import booking, courses, reviews, rides
@@ -361,11 +363,43 @@ def test_an_amendment_names_the_actor(w):
     assert_rows_name(rows, w.actor, Amendment)
 
 
+def test_a_structured_amendment_names_the_actor(w):
+    session = observing(w, esketamine_session())
+    later(w, 40)
+    reading = monitoring.vitals_record(session=session, by=w.nurse, systolic=150, diastolic=92)
+    with history_written() as rows:
+        monitoring.amendment_add(
+            session=session, by=w.actor, vitals=reading, corrects="bp", corrected="152/94", reason="Misread"
+        )
+    assert_rows_name(rows, w.actor, Amendment)
+
+
+def test_a_dose_change_names_the_actor_on_the_sessions_and_the_change(w):
+    course = f.CourseFactory(patient=w.patient)
+    f.TreatmentSessionFactory(course=course, number=1, first_dose_at=NOW - dt.timedelta(days=3))
+    second = f.TreatmentSessionFactory(course=course, number=2, planned_start=NOW + dt.timedelta(days=3))
+    f.TreatmentSessionFactory(course=course, number=3, planned_start=NOW + dt.timedelta(days=7))
+    with history_written() as rows:
+        titration.dose_change(session=second, by=w.actor, dose_mg=84, scope="phase", reason="Partial response")
+    assert_rows_name(rows, w.actor, TreatmentSession, DoseChange)
+    assert len([r for r in rows if r.instance_type is TreatmentSession]) == 2
+
+
+def test_a_missed_check_reason_names_the_actor(w):
+    session = observing(w, esketamine_session())
+    later(w, 50)
+    with history_written() as rows:
+        missed.missed_check_record(session=session, by=w.actor, key="bp@40", reason="Patient asleep")
+    assert_rows_name(rows, w.actor, MissedCheck)
+
+
 def test_a_discharge_names_the_actor_on_the_session_the_discharge_the_charge_and_the_course(w):
     standard_prices()
     session = observing(w, esketamine_session())
     later(w, 45)
     monitoring.vitals_record(session=session, by=w.nurse, systolic=150, diastolic=92)
+    monitoring.assessment_record(session=session, by=w.nurse, scale=Scale.MOAAS, score=4)  # every scheduled check
+    monitoring.assessment_record(session=session, by=w.nurse, scale=Scale.CADSS6, items=[1, 0, 0, 0, 0, 0])
     later(w, 110)
     monitoring.vitals_record(session=session, by=w.nurse, systolic=132, diastolic=84)
     monitoring.assessment_record(session=session, by=w.nurse, scale=Scale.MOAAS, score=5)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from clinic.access import clinical_required, note_patient_access
+from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
 from sessions.models import Course
 from sessions.monitoring import titration
@@ -20,8 +20,7 @@ from sessions.monitoring.panels import dose_panel_context
 
 @clinical_required
 def course_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
-    course = get_object_or_404(Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
-    note_patient_access(request, course.patient)
+    course = patient_row_or_404(request, Course.objects.select_related("patient", "protocol", "current_phase"), pk=pk)
     form = None
     status = 200
     if request.method == "POST":
