@@ -31,3 +31,14 @@ def ensure_protocols() -> None:
     from sessions.scheduling.protocols import install_protocols
 
     install_protocols(Protocol, ProtocolPhase)
+
+
+def finish_phase(course) -> None:
+    """Every open session of the course's current phase given (as if discharged): its review may follow."""
+    from sessions.models import SessionStatus
+
+    course.refresh_from_db()
+    course.sessions.filter(phase_id=course.current_phase_id, status=SessionStatus.SCHEDULED).update(
+        status=SessionStatus.DISCHARGED
+    )
+    course.refresh_from_db()

@@ -73,7 +73,7 @@ from sessions.scheduling import booking, courses, reviews, rides
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session, standard_prices
 from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, esketamine_session, iv_session
-from tests.factories_scheduling import MONDAY, NOW, at, clinic
+from tests.factories_scheduling import MONDAY, NOW, at, clinic, finish_phase
 
 pytestmark = pytest.mark.django_db
 
@@ -185,9 +185,17 @@ def test_the_end_of_a_phase_names_the_actor_on_the_course_awaiting_review(w):
 
 def test_a_course_review_names_the_actor_on_the_review_the_course_and_the_next_phase(w):
     course = planned_course(w)
+    finish_phase(course)
     with history_written() as rows:
         reviews.course_review(course=course, by=w.actor, decision=ReviewDecision.CONTINUE, notes="Responding")
     assert_rows_name(rows, w.actor, CourseReview, Course, TreatmentSession, Ride)
+
+
+def test_stopping_a_course_early_names_the_actor_on_the_review_the_course_and_the_released_sessions(w):
+    course = planned_course(w)
+    with history_written() as rows:
+        reviews.course_stop_early(course=course, by=w.actor, reason="Intolerable dissociation")
+    assert_rows_name(rows, w.actor, CourseReview, Course, TreatmentSession)
 
 
 def test_booking_a_session_names_the_actor_on_the_session_and_its_ride(w):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("courses/new/", scheduling.course_create, name="course_create"),
     path("courses/<int:pk>/", scheduling.course_detail, name="course_detail"),
     path("courses/<int:pk>/review/", scheduling.course_review, name="course_review"),
+    path("courses/<int:pk>/stop-early/", scheduling.course_stop_early, name="course_stop_early"),
     path("courses/<int:pk>/pause/", scheduling.course_pause, name="course_pause"),
     path("courses/<int:pk>/resume/", scheduling.course_resume, name="course_resume"),
     path("courses/<int:pk>/end/", scheduling.course_end, name="course_end"),

@@ -165,8 +165,9 @@ def _course_context(request: HttpRequest, course: Course) -> dict:
         "sessions": sessions,
         "reviews": course.reviews.select_related("phase", "next_phase", "reviewed_by"),
         "upcoming": [s for s in sessions if s.planned_start >= now and s.status == SessionStatus.SCHEDULED],
-        "needs_review": course.status in (CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW)
-        and len(left_in_phase) <= 1,
+        "needs_review": len(left_in_phase) <= 1 and course.status in review_services.REVIEWABLE,
+        "can_review": review_services.can_review(course),
+        "can_stop_early": review_services.can_stop_early(course, request.user),
         "panels": panels_for("course", request, course),
         "tz": ClinicSettings.load().tz,
     }
@@ -183,6 +184,7 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
     course = _course(request, pk)
     initial = {"decision": request.GET.get("decision") or ReviewDecision.CONTINUE}
     form = ReviewForm(request.POST or None, course=course, initial=initial)
+    blocker = review_services.review_blocker(course, decision=request.POST.get("decision") or initial["decision"])
     if request.method == "POST" and form.is_valid():
         try:
             review = review_services.course_review(course=course, by=request.user, **form.cleaned_data)
@@ -194,7 +196,21 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Review recorded: {review.next_phase.name} is booked.")
             return redirect(course)
-    return render(request, "sessions/scheduling/course_review.html", {"course": course, "form": form})
+    context = {"course": course, "form": form, "blocker": blocker}
+    return render(request, "sessions/scheduling/course_review.html", context)
+
+
+@prescriber_required
+def course_stop_early(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReasonForm(request.POST or None, submit_label="Stop the course early", danger=True)
+    return _course_action(
+        request,
+        pk,
+        title="Stop the course early",
+        done="Course stopped early; the reason is recorded and its upcoming sessions are cancelled.",
+        form=form,
+        action=lambda c, d: review_services.course_stop_early(course=c, by=request.user, reason=d["reason"]),
+    )
 
 
 def _course_action(request: HttpRequest, pk: int, *, title: str, form, action, done: str) -> HttpResponse:

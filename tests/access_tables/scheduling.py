@@ -30,6 +30,7 @@ TABLE = {
     "course_create": Case(ADMIN),
     "course_detail": Case(CLINICAL, _course),
     "course_review": Case(PRESCRIBER, _course),
+    "course_stop_early": Case(PRESCRIBER, _course),
     "course_pause": Case(ADMIN, _course),
     "course_resume": Case(ADMIN, _course),
     "course_end": Case(ADMIN, _course),

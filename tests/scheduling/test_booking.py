@@ -20,7 +20,7 @@ from sessions.models import (
 from sessions.scheduling import booking, courses, reviews, rides
 from tests import factories as f
 from tests.conftest import client_for
-from tests.factories_scheduling import MONDAY, NY, at
+from tests.factories_scheduling import MONDAY, NY, at, finish_phase
 
 pytestmark = pytest.mark.django_db
 
@@ -231,6 +231,7 @@ def test_a_missed_maintenance_session_offers_the_previous_schedule(cast, chairs)
 
 def test_the_end_of_induction_review_books_the_weekly_phase(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, notes="Responding")
     course.refresh_from_db()
     assert course.current_phase.order == 2
@@ -243,6 +244,7 @@ def test_the_end_of_induction_review_books_the_weekly_phase(cast, chairs):
 
 def test_a_changed_frequency_plans_every_two_weeks(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     reviews.course_review(
         course=course,
         by=cast.prescriber,
@@ -258,16 +260,20 @@ def test_a_changed_frequency_plans_every_two_weeks(cast, chairs):
 
 def test_only_a_prescriber_records_a_review(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     with pytest.raises(ValidationError):
         reviews.course_review(course=course, by=cast.admin, decision=ReviewDecision.CONTINUE)
 
 
-def test_stopping_at_review_ends_the_course_and_frees_the_chairs(cast, chairs):
+def test_stopping_at_review_ends_the_course_and_books_nothing_more(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.STOP, notes="No response")
     course.refresh_from_db()
     assert course.status == CourseStatus.ENDED
-    assert not course.sessions.holding_time().exists()
+    assert course.current_phase.order == 1
+    assert not course.sessions.filter(status=SessionStatus.SCHEDULED).exists()
+    assert course.sessions.count() == 8
 
 
 def test_pausing_releases_upcoming_sessions_and_resuming_books_the_rest(cast, chairs):
@@ -353,11 +359,15 @@ def test_the_plan_page_prefills_the_patient_from_the_patient_page(cast, chairs):
 
 def test_returning_to_the_previous_schedule_replaces_maintenance_with_weekly_sessions(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE)
+    finish_phase(course)
     reviews.course_review(course=course, by=cast.prescriber, decision=ReviewDecision.CONTINUE, sessions_to_plan=4)
     course.refresh_from_db()
     assert course.current_phase.kind == "maintenance"
     maintenance = course.current_phase
+    missed = course.sessions.filter(phase=maintenance).order_by("planned_start").first()
+    TreatmentSession.objects.filter(pk=missed.pk).update(status=SessionStatus.NO_SHOW)
     reviews.course_review(
         course=course, by=cast.prescriber, decision=ReviewDecision.RETURN_TO_PREVIOUS, sessions_to_plan=3
     )
@@ -436,6 +446,7 @@ def test_the_review_still_books_the_next_phase_after_the_preferred_chair_is_take
     course = plan_trd(cast, chairs, preferred_chair=chairs[0])
     chairs[0].is_active = False
     chairs[0].save()
+    finish_phase(course)
     reviews.course_review(course=course, by=cast.prescriber, decision="continue")
     later = course.sessions.exclude(phase=course.protocol.phases.order_by("order").first())
     assert later.exists()
@@ -453,6 +464,7 @@ def test_a_paused_course_resumes_after_its_preferred_chair_is_taken_out_of_use(c
 
 def test_stopping_at_the_review_says_the_course_is_stopped_not_that_sessions_were_booked(cast, chairs):
     course = plan_trd(cast, chairs)
+    finish_phase(course)
     response = client_for(cast.prescriber).post(
         f"/courses/{course.pk}/review/", {"decision": "stop", "notes": "No response"}, follow=True
     )
