@@ -34,5 +34,11 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register([Chair, ClinicSettings, OpeningHours, StaffShift], SimpleHistoryAdmin)
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(SimpleHistoryAdmin):
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # deleting the row would silently reset every threshold and fee (a DB trigger refuses it too)
+
+
+admin.site.register([Chair, OpeningHours, StaffShift], SimpleHistoryAdmin)
 admin.site.site_header = "Clinic tracker administration"

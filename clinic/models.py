@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .settings_row import create_missing_row
+
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-.]{6,19}$",
     "Enter a phone number of 7 to 20 digits; spaces, dashes, brackets and a leading + are allowed.",
@@ -155,10 +157,9 @@ class ClinicSettings(models.Model):
 
     @classmethod
     def load(cls) -> ClinicSettings:
+        """The one settings row; never replaced silently by defaults in production (clinic/settings_row.py)."""
         obj = cls.objects.order_by("pk").first()
-        if obj is None:
-            obj = cls.objects.create()
-        return obj
+        return obj if obj is not None else create_missing_row(cls)
 
 
 # Where each configurable number comes from: shown beside the field on the settings page.

@@ -40,6 +40,8 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # Fixed at start-up (the test runner turns DEBUG off, but that is not production).
 PRODUCTION_MODE = not DEBUG
 TESTING = env_bool("DJANGO_TESTING", "pytest" in sys.modules)
+# Production never recreates a missing clinic settings row with defaults unless told to (ClinicSettings.load).
+CLINIC_SETTINGS_CREATE_MISSING = env_bool("CLINIC_SETTINGS_CREATE_MISSING", False)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-never-use-in-production-0123456789"

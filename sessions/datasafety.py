@@ -10,8 +10,11 @@ Three guards, each a trigger function installed once and attached per table:
   can be neither added, changed nor removed; corrections are ``Amendment`` rows.
 
 Each refusal raises SQLSTATE 23001 (restrict_violation), which Django surfaces as ``IntegrityError``.
-A DBA doing deliberate maintenance (a retention purge, a bulk load) may set
-``SET LOCAL clinic.maintenance = 'on'`` inside their transaction to pass the guards.
+A DBA doing deliberate maintenance (a retention purge, a bulk load), connected as the owner role (or a
+superuser), may set ``SET LOCAL clinic.maintenance = 'on'`` inside their transaction to pass the guards.
+The switch is honoured only for members of the guarded table's owner role (migration 0012): the
+application role of ``manage.py db_roles`` may set it, but the guards ignore it. ``TRUNCATE`` of a guarded
+table is refused by a statement-level trigger too (the application role has no TRUNCATE privilege at all).
 
 The SQL lives with the migrations that install it, frozen: ``sessions/migrations/_frozen/datasafety_0007.py``
 (the functions and a declarative ``Guards``/``ProtectTables`` that attaches them) and the later
@@ -26,7 +29,25 @@ the triggers installed.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from django.db import connections, transaction
+
 MAINTENANCE_GUC = "clinic.maintenance"
+
+
+@contextmanager
+def maintenance(using: str = "default"):
+    """A transaction in which the owner role passes the guards (a deliberate reset or bulk load).
+
+    Does nothing for the application role: the guards honour the switch only for the tables' owner.
+    """
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL {MAINTENANCE_GUC} = 'on'")
+        yield
 
 
 def guard_triggers(connection) -> dict[str, set[str]]:

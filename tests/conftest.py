@@ -109,3 +109,22 @@ def pytest_runtest_makereport(item, call):
         marked_postgres=item.get_closest_marker("postgres") is not None,
         required=_postgres_required(),
     )
+
+
+# ---- PostgreSQL: the guarded tables refuse TRUNCATE, and Django's flush (transactional tests) truncates ---
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_is_deliberate_maintenance():
+    """Between transactional tests (live_server) Django empties the database with TRUNCATE: a deliberate
+    reset by the owner of the test database, so it runs with the maintenance switch on (migration 0012)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL clinic.maintenance = 'on'", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -14,6 +13,7 @@ from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from clinic import csvsafe
 from clinic.models import Patient
 from sessions.billing.ledger import allocate_oldest_first
 from sessions.billing.pricing import ZERO
@@ -51,7 +51,7 @@ class Report:
         """UTF-8 with a byte-order mark so spreadsheets read it as UTF-8; plain numbers, ISO dates."""
         buf = io.StringIO()
         buf.write("\ufeff")
-        writer = csv.writer(buf)
+        writer = csvsafe.writer(buf)  # formula cells neutralised
         writer.writerow([label for _, label in self.columns])
         for row in self.table():
             writer.writerow(["" if v is None else v for v in row])

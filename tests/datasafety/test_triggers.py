@@ -14,15 +14,16 @@ from sessions.datasafety import guard_triggers
 from sessions.models import SessionStatus, TreatmentSession
 from sessions.models.monitoring import VitalsReading
 from tests import factories as f
+from tests.datasafety.roles import set_role
 
-pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("postgres_only")]
+# As the application role (manage.py db_roles), the role the app connects as in production.
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("as_app_role")]
 
 # Tables that hold no clinical record and may be edited or pruned freely. A new model must be
 # listed here or protected by a data-safety migration (sessions/migrations/*_datasafety_*.py).
 NOT_CLINICAL = {
     "clinic_user",
     "clinic_usersession",
-    "clinic_clinicsettings",
     "clinic_openinghours",
     "clinic_chair",
     "clinic_staffshift",
@@ -130,13 +131,15 @@ def test_readings_of_an_open_session_are_recorded_and_corrected_freely(cast):
     assert VitalsReading.objects.get(pk=reading.pk).systolic == 131
 
 
-def test_a_reading_cannot_be_moved_from_a_signed_session_to_another():
+def test_a_reading_cannot_be_moved_from_a_signed_session_to_another(as_app_role):
     source = signed_session()
     target = f.TreatmentSessionFactory()
+    set_role(as_app_role["owner"])
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL clinic.maintenance = 'on'")
         reading = vitals(source, source.course.prescriber)
         cursor.execute("SET LOCAL clinic.maintenance = 'off'")
+    set_role(as_app_role["app"])
     assert refused("UPDATE treatment_vitalsreading SET session_id = %s WHERE id = %s", [target.pk, reading.pk])
 
 
@@ -146,8 +149,9 @@ def test_the_audit_trail_is_append_only(cast):
     assert refused("DELETE FROM clinic_historicalpatient WHERE history_id = %s", [history.history_id])
 
 
-def test_a_deliberate_maintenance_transaction_passes_the_guards():
+def test_a_deliberate_maintenance_transaction_of_the_owner_role_passes_the_guards(as_app_role):
     session = signed_session()
+    set_role(as_app_role["owner"])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL clinic.maintenance = 'on'")
         cursor.execute("UPDATE treatment_treatmentsession SET status_reason = 'purge' WHERE id = %s", [session.pk])

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         import sessions.demo  # noqa: F401  (registers the treatment domain's demo steps)
 
         if reset:
-            call_command("flush", interactive=False, verbosity=0)
+            from sessions.datasafety import maintenance
+
+            with maintenance():  # flush TRUNCATEs the guarded tables: a deliberate reset, as the owner role
+                call_command("flush", interactive=False, verbosity=0)
             from sessions.models import Protocol, ProtocolPhase
             from sessions.scheduling.protocols import install_protocols
 
