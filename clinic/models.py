@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .memo import forget, remembered
+
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-.]{6,19}$",
     "Enter a phone number of 7 to 20 digits; spaces, dashes, brackets and a leading + are allowed.",
@@ -132,6 +134,10 @@ class ClinicSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget("clinic_settings")  # the request's memo (clinic/memo.py) reads the saved row again
+
     def clean(self) -> None:
         try:
             zoneinfo.ZoneInfo(self.time_zone)
@@ -155,10 +161,8 @@ class ClinicSettings(models.Model):
 
     @classmethod
     def load(cls) -> ClinicSettings:
-        obj = cls.objects.order_by("pk").first()
-        if obj is None:
-            obj = cls.objects.create()
-        return obj
+        """The one settings row, read at most once per request (clinic/memo.py)."""
+        return remembered("clinic_settings", lambda: cls.objects.order_by("pk").first() or cls.objects.create())
 
 
 # Where each configurable number comes from: shown beside the field on the settings page.
