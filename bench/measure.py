@@ -78,6 +78,7 @@ def _safe_reverse(name: str, *args, query: str = "") -> str | None:
 
 
 PAGES = [
+    Page("bare", "Bare Django view (anonymous)", "anon", lambda sc: _safe_reverse("bench_bare"), floor=True),
     Page("floor", "Request floor (logged in, /healthz)", "nurse", lambda sc: _safe_reverse("healthz"), floor=True),
     Page(
         "board",
@@ -133,7 +134,8 @@ class Runner:
         if key not in self.clients:
             db.activate()
             client = Client(raise_request_exception=False)
-            client.force_login(User.objects.get(pk=self.user_id(who)))
+            if who != "anon":
+                client.force_login(User.objects.get(pk=self.user_id(who)))
             self.clients[key] = client
         return self.clients[key]
 

@@ -42,7 +42,8 @@ def note_patient_access(request: HttpRequest, patient: Patient | int | None) -> 
     The one entry point of the read log. Pages reach it through the lookups that load one patient's
     data (``patient_for``, ``portal_patient``, ``patient_row_or_404``); a page that shows one patient's
     data some other way (a list filtered to one patient) calls it itself. One entry per request per
-    patient. ``tests/security/test_read_log.py`` walks every page as every role and fails when a page
+    patient, written in one insert when the response is ready (``write_pending_reads``: no insert
+    and commit of its own in the middle of the page). ``tests/security/test_read_log.py`` walks every page as every role and fails when a page
     shows a patient's data without an entry.
     """
     if patient is None or not request.user.is_authenticated:
@@ -52,13 +53,25 @@ def note_patient_access(request: HttpRequest, patient: Patient | int | None) -> 
     if patient_id in seen:
         return
     seen.add(patient_id)
-    AccessLog.objects.create(
+    entry = AccessLog(
         user=request.user,
         patient_id=patient_id,
         path=request.path[:300],
         method=request.method[:8],
         ip=request.META.get("REMOTE_ADDR") or None,
     )
+    pending = getattr(request, "_pending_reads", None)
+    if pending is None:  # outside ReadLogMiddleware (a view called directly): write it now
+        entry.save()
+    else:
+        pending.append(entry)
+
+
+def write_pending_reads(request: HttpRequest) -> None:
+    """The request's read entries in one insert, after the view (``clinic.middleware.ReadLogMiddleware``)."""
+    pending = request.__dict__.pop("_pending_reads", None)
+    if pending:
+        AccessLog.objects.bulk_create(pending)
 
 
 def patient_row_or_404(request: HttpRequest, queryset, **lookup):

@@ -21,6 +21,31 @@ LAST_SEEN = "_last_seen"
 LOGGED_IN_AT = "_logged_in_at"
 
 
+LAST_SEEN_STEP = 60
+
+
+def last_seen_step(idle_minutes: float) -> float:
+    """How stale the recorded activity may get before it is written again (a 15th of short limits)."""
+    return min(LAST_SEEN_STEP, idle_minutes * 60 / 15)
+
+
+class ReadLogMiddleware:
+    """Collects the read-log entries a page notes (``clinic.access.note_patient_access``) and writes
+    them in one insert once the response is ready, whatever the view answered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .access import write_pending_reads
+
+        request._pending_reads = []
+        try:
+            return self.get_response(request)
+        finally:
+            write_pending_reads(request)
+
+
 class SessionTimeoutMiddleware:
     """Log out after idle time (staff 15 min by default, patients longer) or an absolute lifetime."""
 
@@ -38,8 +63,11 @@ class SessionTimeoutMiddleware:
             too_old = now - logged_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600
             if too_idle or too_old:
                 return self._timed_out(request, user)
-            # Polling requests (the board's auto-refresh) do not count as activity.
-            if request.headers.get("X-Auto-Refresh") != "1":
+            # Polling requests (the board's auto-refresh) do not count as activity. The clock is kept
+            # to LAST_SEEN_STEP seconds so that the session row is written at most that often, not
+            # on every request.
+            stale = LAST_SEEN not in request.session or now - last_seen >= last_seen_step(idle_minutes)
+            if stale and request.headers.get("X-Auto-Refresh") != "1":
                 request.session[LAST_SEEN] = now
         response = self.get_response(request)
         if request.htmx and _is_login_redirect(response):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .memo import forget, remembered
 from .settings_row import create_missing_row
 
 phone_validator = RegexValidator(
@@ -134,6 +135,10 @@ class ClinicSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        forget("clinic_settings")  # the request's memo (clinic/memo.py) reads the saved row again
+
     def clean(self) -> None:
         try:
             zoneinfo.ZoneInfo(self.time_zone)
@@ -157,9 +162,9 @@ class ClinicSettings(models.Model):
 
     @classmethod
     def load(cls) -> ClinicSettings:
-        """The one settings row; never replaced silently by defaults in production (clinic/settings_row.py)."""
-        obj = cls.objects.order_by("pk").first()
-        return obj if obj is not None else create_missing_row(cls)
+        """The one settings row, read at most once per request (clinic/memo.py); never replaced silently by
+        defaults in production (clinic/settings_row.py)."""
+        return remembered("clinic_settings", lambda: cls.objects.order_by("pk").first() or create_missing_row(cls))
 
 
 # Where each configurable number comes from: shown beside the field on the settings page.

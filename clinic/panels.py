@@ -8,6 +8,12 @@ registered for it in order, so it needs no knowledge of the areas that extend it
 
 Pages: "patient" (obj: Patient), "portal" (obj: Patient), "course" (obj: Course),
 "booking" (obj: TreatmentSession), "plan_course" (obj: Patient or None).
+
+A panel that needs a figure about the page's object (a sum, whether something exists) contributes it to
+the page's one query instead of running its own: ``register_value(page, name)`` gives an expression
+over that object's row, the page's selector loads every registered value in one query
+(``load_values``) and the panel reads ``panel_values(obj)[name]`` (or queries itself when the page did
+not load them, as on another page).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ class Panel:
 
 
 _panels: dict[str, list[Panel]] = defaultdict(list)
+_values: dict[str, dict[str, Callable[[], object]]] = defaultdict(dict)
 
 
 def register_panel(page: str, *, order: int, template: str) -> Callable:
@@ -46,3 +53,27 @@ def panels_for(page: str, request: HttpRequest, obj) -> list[dict]:
         if context is not None:
             rendered.append({"template": panel.template, "context": context})
     return rendered
+
+
+def register_value(page: str, name: str) -> Callable:
+    """``fn()`` returns a query expression over the page object's row (e.g. a subquery sum)."""
+
+    def decorator(fn: Callable[[], object]) -> Callable:
+        _values[page][name] = fn
+        return fn
+
+    return decorator
+
+
+def load_values(page: str, obj) -> None:
+    """Every value registered for the page, about ``obj``, in one query (kept on the object)."""
+    expressions = {name: fn() for name, fn in _values[page].items()}
+    values = {}
+    if expressions:
+        values = type(obj)._default_manager.filter(pk=obj.pk).values(**expressions).first() or {}
+    obj._panel_values = values
+
+
+def panel_values(obj) -> dict | None:
+    """What ``load_values`` loaded for this object, or None when the page did not load them."""
+    return getattr(obj, "_panel_values", None)

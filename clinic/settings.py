@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.tz.ClinicTimezoneMiddleware",
     "clinic.middleware.SessionTimeoutMiddleware",
+    "clinic.middleware.ReadLogMiddleware",
     "clinic.middleware.TwoFactorMiddleware",
     "clinic.middleware.SecurityHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

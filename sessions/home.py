@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinic.access import admin_required, clinical_required, patient_required, portal_patient
 from clinic.models import Chair, ClinicSettings, Patient
-from clinic.panels import panels_for
+from clinic.panels import load_values, panels_for
 from sessions.models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
 from sessions.monitoring.board import board_context
 from sessions.monitoring.forms import AcknowledgeForm
@@ -77,6 +77,9 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
     upcoming, past = _upcoming_and_past(patient)
+    # The page's selector: the panels of other areas read these instead of querying again.
+    patient.portal_upcoming = upcoming
+    load_values("portal", patient)
     settings = ClinicSettings.load()
     context = {
         "patient": patient,

@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, F, Sum, When
+from django.db.models import Case, ExpressionWrapper, F, OuterRef, Subquery, Sum, When
+from django.db.models.functions import Coalesce
 
 from clinic.models import Patient
 from sessions.billing.pricing import MONEY, ZERO, clinic_currency, to_cents
@@ -142,5 +143,31 @@ def balances_by_patient(patient_ids=None) -> dict[int, Decimal]:
     return {patient_id: to_cents(balance) for patient_id, balance in out.items()}
 
 
+def balance_expression():
+    """A patient's balance as one expression over the patient row (three subquery sums)."""
+
+    def total(model, amount):
+        rows = model.objects.filter(patient_id=OuterRef("pk")).order_by().values("patient_id")
+        return Coalesce(
+            Subquery(rows.annotate(s=Sum(amount)).values("s")[:1], output_field=MONEY), ZERO, output_field=MONEY
+        )
+
+    signed_adj = Case(
+        When(direction=AdjustmentDirection.INCREASE, then=F("amount")), default=-F("amount"), output_field=MONEY
+    )
+    signed_pay = Case(When(kind=PaymentKind.REFUND, then=F("amount")), default=-F("amount"), output_field=MONEY)
+    return ExpressionWrapper(
+        total(Charge, "patient_part") + total(Adjustment, signed_adj) + total(Payment, signed_pay),
+        output_field=MONEY,
+    )
+
+
 def patient_balance(patient: Patient) -> Decimal:
-    return balances_by_patient([patient.pk]).get(patient.pk, ZERO)
+    """One patient's balance in one query."""
+    balance = Patient.objects.filter(pk=patient.pk).annotate(b=balance_expression()).values_list("b", flat=True)
+    return balance_in_cents(balance.first())
+
+
+def balance_in_cents(value) -> Decimal:
+    """SQLite sums decimals as floats (592.450000000000): back to cents, as every amount is."""
+    return to_cents(Decimal(str(value or 0)))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import register_panel
+from clinic.panels import panel_values, register_panel, register_value
 from sessions.billing import services as billing
 from sessions.billing.authorisations import authorisation_status
+from sessions.billing.ledger import balance_expression, balance_in_cents
 from sessions.models import (
     RELEASED_STATUSES,
     Adjustment,
@@ -44,10 +45,24 @@ def patient_panel(request, patient) -> dict:
     }
 
 
+@register_value("portal", "billing_balance")
+def _portal_balance():
+    return balance_expression()
+
+
 @register_panel("portal", order=60, template=T + "portal.html")
 def portal_panel(request, patient) -> dict:
-    estimates = billing.estimates_for_sessions(_upcoming(patient.sessions, 3), patient=patient)
-    return {"balance": billing.patient_balance(patient), "currency": billing.clinic_currency(), "estimates": estimates}
+    # The portal's selector loaded the upcoming sessions and the balance (clinic.panels.load_values).
+    upcoming = getattr(patient, "portal_upcoming", None)
+    if upcoming is None:
+        sessions = _upcoming(patient.sessions, 3)
+    else:
+        now = timezone.now()
+        sessions = [s for s in upcoming if s.status == SessionStatus.SCHEDULED and s.planned_start >= now][:3]
+    values = panel_values(patient)
+    balance = balance_in_cents(values["billing_balance"]) if values else billing.patient_balance(patient)
+    estimates = billing.estimates_for_sessions(sessions, patient=patient)
+    return {"balance": balance, "currency": billing.clinic_currency(), "estimates": estimates}
 
 
 @register_panel("course", order=60, template=T + "course.html")

@@ -6,7 +6,7 @@ again with the message beside the field (status 400), nothing saved.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -53,8 +53,19 @@ from sessions.monitoring.forms_titration import DoseChangeForm
 # ---- lookups --------------------------------------------------------------------------------
 
 
-def live_sessions():
-    """Sessions with everything the live screen and the board read, in a fixed number of queries."""
+LIVE_PREFETCHES = (
+    Prefetch("vitals", queryset=VitalsReading.objects.select_related("by")),
+    Prefetch("assessments", queryset=Assessment.objects.select_related("by")),
+    Prefetch("administrations", queryset=Administration.objects.select_related("lot", "by", "receipt")),
+    Prefetch("alerts", queryset=Alert.objects.select_related("acknowledged_by")),
+    "decisions__by",
+    "adverse_events__by",
+    "amendments__by",
+    "missed_checks__by",
+)
+
+
+def _live_rows():
     return TreatmentSession.objects.select_related(
         "patient",
         "chair",
@@ -67,16 +78,43 @@ def live_sessions():
         "discharge__override_by",
         "discharged_by",
         "rems_submission__by",
-    ).prefetch_related(
-        Prefetch("vitals", queryset=VitalsReading.objects.select_related("by")),
-        Prefetch("assessments", queryset=Assessment.objects.select_related("by")),
-        Prefetch("administrations", queryset=Administration.objects.select_related("lot", "by", "receipt")),
-        Prefetch("alerts", queryset=Alert.objects.select_related("acknowledged_by")),
-        "decisions__by",
-        "adverse_events__by",
-        "amendments__by",
-        "missed_checks__by",
     )
+
+
+def live_sessions():
+    """Sessions with everything the live screen and the board read, in a fixed number of queries."""
+    return _live_rows().prefetch_related(*LIVE_PREFETCHES)
+
+
+def _relation(lookup) -> str:
+    return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
+
+
+def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
+    """The session page's selector (the page and its live partial): one query for the session and
+    whether each kind of related row exists, then one query per kind the session has (a scheduled
+    session has none yet; most have no amendments or adverse events). The read is logged."""
+    exists = {}
+    for lookup in LIVE_PREFETCHES:
+        name = _relation(lookup)
+        field = TreatmentSession._meta.get_field(name)
+        exists[f"has_{name}"] = Exists(field.related_model.objects.filter(**{field.field.name: OuterRef("pk")}))
+    rows = _live_rows().annotate(
+        **exists,
+        has_patient_alerts=Exists(Alert.objects.open().filter(patient=OuterRef("patient_id"), session__isnull=True)),
+        has_scores=Exists(OutcomeScore.objects.filter(session=OuterRef("pk"))),
+    )
+    session = patient_row_or_404(request, rows, pk=pk)
+    present = [lookup for lookup in LIVE_PREFETCHES if getattr(session, f"has_{_relation(lookup)}")]
+    prefetch_related_objects([session], *present)
+    cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
+    for lookup in LIVE_PREFETCHES:
+        name = _relation(lookup)
+        if name not in cache:  # none in the database: an empty result, no query
+            empty = getattr(session, name).all()
+            empty._result_cache, empty._prefetch_done = [], True
+            cache[name] = empty
+    return session
 
 
 def _session(request: HttpRequest, pk: int) -> TreatmentSession:
@@ -153,12 +191,17 @@ def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
     }
 
 
+NO_LOT = {"lot": None}
+
+
 def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict:
     def url(name: str) -> str:
         return reverse(name, args=[session.pk])
 
     ride = getattr(session, "ride", None)
     checkin = getattr(session, "checkin", None)
+    dosing = session.status == SessionStatus.DOSING
+    device, infusion = dosing and session.is_esketamine, dosing and not session.is_esketamine
     forms = {
         "checkin": CheckInForm(
             instance=checkin,
@@ -169,10 +212,17 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         "vitals": VitalsForm(action=url("session_vitals")),
         "decision": DecisionForm(action=url("session_decision")),
         "defer": DeferForm(action=url("session_defer")),
-        "device": DeviceForm(action=url("session_device"), patient=session.patient),
+        # A lot is preselected (one query) only where the form is shown: while dosing, for the drug given.
+        "device": DeviceForm(
+            action=url("session_device"), patient=session.patient, initial=None if device else dict(NO_LOT)
+        ),
         "infusion_start": InfusionStartForm(
             action=url("session_infusion_start"),
-            initial={"weight_kg": session.patient.weight_kg, "mg_per_kg": session.phase.default_dose_mg_per_kg},
+            initial={
+                "weight_kg": session.patient.weight_kg,
+                "mg_per_kg": session.phase.default_dose_mg_per_kg,
+                **({} if infusion else NO_LOT),
+            },
         ),
         "infusion_end": InfusionEndForm(action=url("session_infusion_end")),
         "moaas": MoaasForm(action=url("session_moaas")),
@@ -194,7 +244,7 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
     reading = monitoring.latest_predose(session)
     context = {
         **state,
-        "open_alerts": state["open_alerts"] + patient_level_alerts(session),
+        "open_alerts": state["open_alerts"] + (patient_level_alerts(session) if _has_patient_alerts(session) else []),
         # After a refused entry the page is shown from the POST URL: the address bar goes back to the
         # session page (static/js/app.js), so a reload never re-posts or lands on a 405.
         "canonical_url": session.get_absolute_url() if status != 200 else "",
@@ -216,7 +266,9 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
         if session.status in (SessionStatus.DOSING, SessionStatus.OBSERVING)
         else [],
         "ack_form": AcknowledgeForm(),
-        "scores": OutcomeScore.objects.filter(session=session).order_by("completed_at"),
+        "scores": OutcomeScore.objects.filter(session=session).order_by("completed_at")
+        if getattr(session, "has_scores", True)
+        else [],
         "rems_status": rems_services.form_status(session, cs)
         if session.is_esketamine and session.status == SessionStatus.DISCHARGED
         else None,
@@ -224,18 +276,23 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
     return render(request, "sessions/monitoring/session_detail.html", context, status=status)
 
 
+def _has_patient_alerts(session: TreatmentSession) -> bool:
+    return getattr(session, "has_patient_alerts", True)  # known when loaded by record_session
+
+
 @clinical_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _session(request, pk))
+    return _detail(request, record_session(request, pk))
 
 
 @clinical_required
 def session_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the session page that refreshes itself (htmx polling)."""
-    session = _session(request, pk)
+    session = record_session(request, pk)
     cs = ClinicSettings.load()
     context = {**live_state(session, cs), "cs": cs, "ack_form": AcknowledgeForm()}
-    context["open_alerts"] = context["open_alerts"] + patient_level_alerts(session)
+    if _has_patient_alerts(session):
+        context["open_alerts"] = context["open_alerts"] + patient_level_alerts(session)
     return render(request, "sessions/monitoring/_live.html", context)
 
 

@@ -3,10 +3,11 @@ questionnaire prompt in the portal, and the questionnaires in the patient's audi
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import register_panel
+from clinic.panels import panel_values, register_panel, register_value
 from sessions.models import Instrument, OutcomeScore
 from sessions.outcomes.services import summary
 
@@ -31,10 +32,23 @@ def patient_outcomes_panel(request, patient) -> dict:
     }
 
 
+def _done_today(instrument: str) -> Exists:
+    today = timezone.localdate()
+    return Exists(OutcomeScore.objects.filter(patient=OuterRef("pk"), instrument=instrument, completed_at__date=today))
+
+
+register_value("portal", "outcomes_phq9_today")(lambda: _done_today(Instrument.PHQ9))
+register_value("portal", "outcomes_gad7_today")(lambda: _done_today(Instrument.GAD7))
+
+
 @register_panel("portal", order=30, template="sessions/outcomes/_portal_panel.html")
 def portal_questionnaire_panel(request, patient) -> dict:
-    today = timezone.localdate()
-    done = set(patient.outcome_scores.filter(completed_at__date=today).values_list("instrument", flat=True))
+    values = panel_values(patient)
+    if values is None:
+        today = timezone.localdate()
+        done = set(patient.outcome_scores.filter(completed_at__date=today).values_list("instrument", flat=True))
+    else:  # loaded by the portal's selector (clinic.panels.load_values)
+        done = {i for i in (Instrument.PHQ9, Instrument.GAD7) if values[f"outcomes_{i.value}_today"]}
     return {"done_today": done, "all_done": {Instrument.PHQ9, Instrument.GAD7} <= done}
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,13 +47,31 @@ def _own_session(request: HttpRequest, pk: int) -> TreatmentSession:
     return get_object_or_404(qs, pk=pk, patient=patient)
 
 
-def _upcoming_and_past(patient: Patient):
+def _upcoming_and_past(patient: Patient, limit: int = 20):
+    """The next ``limit`` visits (not cancelled) and the last ``limit``, in one query: each row is
+    ranked within its part (soonest first, most recent first) and only the first ``limit`` are read."""
     now = timezone.now()
-    sessions = with_series(patient.sessions.with_related())
-    upcoming = list(
-        sessions.filter(planned_end__gte=now).exclude(status__in=RELEASED_STATUSES).order_by("planned_start")[:20]
+    is_upcoming = Q(planned_end__gte=now)
+    rank = Window(
+        RowNumber(),
+        partition_by=[Case(When(is_upcoming, then=Value(1)), default=Value(0))],
+        order_by=[
+            Case(When(is_upcoming, then=F("planned_start"))).asc(nulls_last=True),
+            F("planned_start").desc(),
+            F("pk").desc(),
+        ],
     )
-    past = list(sessions.filter(planned_end__lt=now).order_by("-planned_start")[:20])
+    rows = (
+        with_series(patient.sessions.with_related())
+        .filter(~is_upcoming | ~Q(status__in=RELEASED_STATUSES))
+        .annotate(portal_rank=rank)
+        .filter(portal_rank__lte=limit)
+    )
+    upcoming, past = [], []
+    for s in rows:
+        (upcoming if s.planned_end >= now else past).append(s)
+    upcoming.sort(key=lambda s: (s.planned_start, -s.pk))
+    past.sort(key=lambda s: (s.planned_start, s.pk), reverse=True)
     return upcoming, past
 
 

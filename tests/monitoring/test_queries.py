@@ -62,3 +62,13 @@ def test_the_session_page_query_count_does_not_grow_with_readings(staff_client, 
     assert _count(staff_client, reverse("session_live", args=[big.pk])) == _count(
         staff_client, reverse("session_live", args=[small.pk])
     )
+
+
+def test_the_session_page_and_its_live_part_cost_at_most_eight_queries(staff_client, cast):
+    lot = DrugLotFactory(quantity=1000)
+    few = _observing_patients(1, cast.staff, lot, readings=2)[0]
+    many = _observing_patients(1, cast.staff, lot, readings=30)[0]
+    for name in ("session_detail", "session_live"):
+        counts = {_count(staff_client, reverse(name, args=[s.pk])) for s in (few, many)}
+        assert len(counts) == 1 and counts.pop() <= 8, name
+
