@@ -19,6 +19,7 @@ from sessions.models.billing import (
     Price,
     PriorAuthorisation,
 )
+from sessions.models.coding import BillingProvider, CourseDiagnoses, PrescriberNpi, VisitCoding
 from sessions.models.corrections import AmendedField, Amendment, MissedCheck
 from sessions.models.lots import DeviceReceipt, Drug, DrugLot
 from sessions.models.monitoring import (
@@ -93,6 +94,10 @@ __all__ = [
     "VitalsKind",
     "VitalsReading",
     "Adjustment",
+    "BillingProvider",
+    "CourseDiagnoses",
+    "PrescriberNpi",
+    "VisitCoding",
     "AdjustmentDirection",
     "AdjustmentKind",
     "Charge",

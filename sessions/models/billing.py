@@ -43,7 +43,7 @@ def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
 EM_CODES = ("99212", "99213", "99214", "99215")  # office visit E/M codes billed beside J0013
 
 
-DEFAULT_EM_CODE = "99213"
+DEFAULT_EM_CODE = "99213"  # on a charge made before the prescriber chose the visit's code
 
 
 class PayerKind(models.TextChoices):
@@ -178,13 +178,6 @@ class Price(models.Model):
         null=True, blank=True, help_text="Esketamine: 56 or 84 mg. Empty: any dose (IV infusion)."
     )
     amount = money_field()
-    em_code = models.CharField(
-        "E/M code",
-        max_length=5,
-        choices=[(c, c) for c in EM_CODES],
-        default=DEFAULT_EM_CODE,
-        help_text="Visit code billed with J0013 for non-Medicare payers.",
-    )
     effective_from = models.DateField()
     currency = currency_field()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from sessions.billing import services as billing
 
-from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, Case
+from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, PRESCRIBER, Case, roles
 
 
 def build(world) -> None:
@@ -47,6 +47,10 @@ TABLE = {
     "billing_reports": Case(ADMIN),
     "billing_report": Case(ADMIN, lambda w: {"slug": "outstanding-by-age"}),
     "billing_report_csv": Case(ADMIN, lambda w: {"slug": "revenue-by-month"}),
+    "billing_provider": Case(ADMIN),
+    "billing_prescriber_npi": Case(ADMIN, lambda w: {"pk": w.prescriber.pk}),
+    "billing_course_diagnoses": Case(roles(prescriber=200, admin=200), lambda w: {"pk": w.charge.session.course_id}),
+    "billing_visit_coding": Case(PRESCRIBER, lambda w: {"pk": w.charge.session_id}),
     "portal_billing": Case(PATIENT_ONLY),
     "portal_statement": Case(PATIENT_ONLY),
     "portal_receipt": Case(PATIENT_OWN, lambda w: {"pk": w.payment.pk}),

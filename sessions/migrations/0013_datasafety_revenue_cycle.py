@@ -1,0 +1,29 @@
+"""Data safety for the revenue-cycle tables (PostgreSQL only; a no-op on SQLite).
+
+Diagnoses and visit coding are financial records behind claims: never deleted. Every history table
+is append-only. The billing provider and prescriber NPIs are configuration (listed as not clinical
+in tests/datasafety/test_triggers.py).
+"""
+
+from django.db import migrations
+
+from sessions.migrations._frozen.datasafety_0007 import Guards, ProtectTables
+
+NO_DELETE = (
+    "treatment_coursediagnoses",
+    "treatment_visitcoding",
+)
+APPEND_ONLY = (
+    "treatment_historicalbillingprovider",
+    "treatment_historicalprescribernpi",
+    "treatment_historicalcoursediagnoses",
+    "treatment_historicalvisitcoding",
+)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("treatment", "0013_revenue_cycle")]
+
+    operations = [
+        ProtectTables(Guards(no_delete=NO_DELETE, append_only=APPEND_ONLY, label="revenue cycle")),
+    ]
