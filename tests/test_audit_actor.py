@@ -693,3 +693,46 @@ def test_choosing_a_visits_em_code_names_the_actor(w):
     with history_written() as rows:
         coding.visit_em_code_choose(by=w.actor, session=session, em_code="99214")
     assert_rows_name(rows, w.actor, VisitCoding)
+
+
+def _claim_scene(w, kind=PayerKind.MEDICARE):
+    from sessions.billing import claims
+    from tests.factories_billing import claimable_session
+
+    standard_prices()
+    claimable_session(patient=w.patient, kind=kind, given=84)
+    (claim,) = claims.claims_build(by=w.admin)
+    return claim
+
+
+def test_building_checking_and_submitting_a_claim_names_the_actor_on_the_claim_and_its_lines(w):
+    from sessions.billing import claims
+    from sessions.models import Claim, ClaimLine
+
+    standard_prices()
+    from tests.factories_billing import claimable_session
+
+    claimable_session(patient=w.patient, kind=PayerKind.MEDICARE, given=84)
+    with history_written() as rows:
+        (claim,) = claims.claims_build(by=w.actor)
+        claims.claim_mark_ready(claim=claim, by=w.actor)
+        claims.claim_reopen(claim=claim, by=w.actor)
+        claims.claim_mark_ready(claim=claim, by=w.actor)
+        claims.claim_submit(claim=claim, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim, ClaimLine)
+
+
+def test_answering_correcting_and_voiding_a_claim_names_the_actor(w):
+    from sessions.billing import claims
+    from sessions.models import Claim
+
+    claim = _claim_scene(w)
+    claims.claim_submit(claim=claims.claim_mark_ready(claim=claim, by=w.admin), by=w.admin)
+    with history_written() as rows:
+        claims.claim_acknowledge(claim=claim, by=w.actor, accepted=True)
+        replacement = claims.claim_correct(claim=claim, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim)
+    claims.claim_submit(claim=claims.claim_mark_ready(claim=replacement, by=w.admin), by=w.admin)
+    with history_written() as rows:
+        claims.claim_void(claim=replacement, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim)

@@ -10,6 +10,7 @@ from django.db import transaction
 from clinic.audit import audited_change
 from clinic.models import User
 from sessions.billing import identifiers as ids
+from sessions.billing.claim_check import session_claim_sent
 from sessions.models import (
     IN_CLINIC_STATUSES,
     BillingProvider,
@@ -53,6 +54,8 @@ def billing_provider_save(*, by: User, **values) -> BillingProvider:
         checks["npi"] = (ids.clean_npi, values["npi"])
     if values.get("tax_id"):
         checks["tax_id"] = (ids.clean_tax_id, values["tax_id"])
+    if values.get("ketamine_ndc"):
+        checks["ketamine_ndc"] = (ids.clean_ndc, values["ketamine_ndc"])
     if values.get("zip_code"):
         checks["zip_code"] = (ids.clean_zip_plus4, values["zip_code"])
     values.update(_field_errors(checks))
@@ -90,6 +93,8 @@ def course_diagnoses_save(*, by: User, course: Course, codes: str | list[str]) -
 
 def em_code_locked_reason(session: TreatmentSession) -> str:
     """Why the visit's E/M code can no longer change ("" while it can): a claim was sent with it."""
+    if session_claim_sent(session):
+        return "A claim with this visit was sent; correct it with a replacement claim."
     return ""
 
 

@@ -97,7 +97,17 @@ class PriceForm(forms.ModelForm):
 class PayerForm(forms.ModelForm):
     class Meta:
         model = Payer
-        fields = ["name", "kind", "phone", "notes", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "phone",
+            "notes",
+            "is_active",
+            "payer_id",
+            "esketamine_code",
+            "requires_authorisation",
+            "wants_rems_note",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,7 +16,18 @@ class BillingProviderForm(forms.ModelForm):
 
     class Meta:
         model = BillingProvider
-        fields = ["name", "npi", "tax_id", "address_line", "city", "state", "zip_code", "phone", "place_of_service"]
+        fields = [
+            "name",
+            "npi",
+            "tax_id",
+            "address_line",
+            "city",
+            "state",
+            "zip_code",
+            "phone",
+            "place_of_service",
+            "ketamine_ndc",
+        ]
         help_texts = {"npi": "10 digits; the last is a check digit.", "zip_code": "All nine digits, e.g. 10001-2345."}
 
     def __init__(self, *args, **kwargs):
@@ -34,7 +45,11 @@ class BillingProviderForm(forms.ModelForm):
                 Column("state", css_class="col-md-2"),
                 Column("zip_code", css_class="col-md-5"),
             ),
-            Row(Column("phone", css_class="col-md-6"), Column("place_of_service", css_class="col-md-6")),
+            Row(
+                Column("phone", css_class="col-md-4"),
+                Column("place_of_service", css_class="col-md-4"),
+                Column("ketamine_ndc", css_class="col-md-4"),
+            ),
         )
 
 

@@ -58,6 +58,19 @@ def clean_zip_plus4(value: str) -> str:
     return f"{digits[:5]}-{digits[5:]}"
 
 
+def clean_ndc(value: str) -> str:
+    """An NDC in its 11-digit billing form (5-4-2); a 10-digit 4-4-2, 5-3-2 or 5-4-1 one is padded."""
+    raw = re.sub(r"\s", "", value or "")
+    parts = raw.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        widths = tuple(len(p) for p in parts)
+        if widths in ((5, 4, 2), (4, 4, 2), (5, 3, 2), (5, 4, 1)):
+            return parts[0].zfill(5) + parts[1].zfill(4) + parts[2].zfill(2)
+    if re.fullmatch(r"\d{11}", raw):
+        return raw
+    raise ValidationError("An NDC is 11 digits in 5-4-2 form (e.g. 50458-0028-02).")
+
+
 def clean_icd10cm(value: str) -> str:
     code = re.sub(r"\s", "", value or "").upper()
     if len(code) > 3 and "." not in code:

@@ -1,6 +1,6 @@
 """Data safety for the revenue-cycle tables (PostgreSQL only; a no-op on SQLite).
 
-Diagnoses and visit coding are financial records behind claims: never deleted. Every history table
+Diagnoses, visit coding, claims and their lines are financial records: never deleted. Every history table
 is append-only. The billing provider and prescriber NPIs are configuration (listed as not clinical
 in tests/datasafety/test_triggers.py).
 """
@@ -12,12 +12,16 @@ from sessions.migrations._frozen.datasafety_0007 import Guards, ProtectTables
 NO_DELETE = (
     "treatment_coursediagnoses",
     "treatment_visitcoding",
+    "treatment_claim",
+    "treatment_claimline",
 )
 APPEND_ONLY = (
     "treatment_historicalbillingprovider",
     "treatment_historicalprescribernpi",
     "treatment_historicalcoursediagnoses",
     "treatment_historicalvisitcoding",
+    "treatment_historicalclaim",
+    "treatment_historicalclaimline",
 )
 
 

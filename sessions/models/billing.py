@@ -59,6 +59,16 @@ class Payer(models.Model):
     phone = models.CharField(max_length=25, blank=True)
     notes = models.CharField(max_length=300, blank=True)
     is_active = models.BooleanField("active", default=True)
+    payer_id = models.CharField("electronic payer id", max_length=20, blank=True, help_text="For the 837P file.")
+    esketamine_code = models.CharField(
+        "esketamine drug code",
+        max_length=5,
+        choices=[("J0013", "J0013"), ("S0013", "S0013"), ("J3490", "J3490")],
+        default="J0013",
+        help_text="Non-Medicare payers: J0013 from 2026; some still ask for S0013 or J3490.",
+    )
+    requires_authorisation = models.BooleanField("requires prior authorisation", default=False)
+    wants_rems_note = models.BooleanField("wants the REMS facility in the claim note", default=False)
     history = HistoricalRecords()
 
     class Meta:

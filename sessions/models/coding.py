@@ -29,6 +29,12 @@ class BillingProvider(models.Model):
     place_of_service = models.CharField(
         max_length=2, default=OFFICE, help_text="CMS place-of-service code for every claim line; 11 is office."
     )
+    ketamine_ndc = models.CharField(
+        "ketamine NDC",
+        max_length=13,
+        blank=True,
+        help_text="11 digits (5-4-2) of the ketamine vials used for infusions.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
