@@ -85,3 +85,46 @@ def discharged_session(
         infusion_minutes=minutes,
         discharged_at=when + dt.timedelta(hours=2, minutes=30),
     )
+
+
+VALID_NPI = "1234567893"  # the CMS worked example (check digit 3)
+PRESCRIBER_NPI = "1245319599"
+
+
+def billing_provider():
+    """A complete billing provider (as an admin would save it)."""
+    from sessions.models import BillingProvider
+
+    provider = BillingProvider.load()
+    for name, value in dict(
+        name="Calm Clinic",
+        npi=VALID_NPI,
+        tax_id="12-3456789",
+        address_line="1 Main St",
+        city="Albany",
+        state="NY",
+        zip_code="12207-1234",
+        ketamine_ndc="42023011310",
+    ).items():
+        setattr(provider, name, value)
+    provider.save()
+    return provider
+
+
+def claimable_session(*, patient, kind=PayerKind.COMMERCIAL, given=56, em_code="99214", slug="esketamine-trd", **kw):
+    """A discharged, charged session whose claim passes its checks: provider, NPI, diagnoses, coverage."""
+    from sessions.billing.charges import charge_session
+    from sessions.models import CourseDiagnoses, PrescriberNpi, VisitCoding
+
+    billing_provider()
+    payer = PayerFactory(kind=kind, payer_id={"medicare": "MCR01"}.get(kind, "ACME1"))
+    if not patient.coverages.filter(payer=payer).exists():
+        CoverageFactory(patient=patient, payer=payer)
+    session = discharged_session(patient=patient, given=given, slug=slug, **kw)
+    prescriber = session.course.prescriber
+    PrescriberNpi.objects.get_or_create(user=prescriber, defaults={"npi": PRESCRIBER_NPI})
+    CourseDiagnoses.objects.create(course=session.course, codes="F33.2")
+    if em_code:
+        VisitCoding.objects.create(session=session, em_code=em_code, chosen_by=prescriber)
+    charge_session(session=session)
+    return session

@@ -629,7 +629,6 @@ def test_adding_a_price_names_the_actor(w):
             protocol=f.protocol("esketamine-trd"),
             dose_mg=56,
             amount=Decimal("950.00"),
-            em_code="99213",
             effective_from=MONDAY,
         )
     assert_rows_name(rows, w.actor, Price)
@@ -667,3 +666,81 @@ def test_adding_and_editing_a_prior_authorisation_names_the_actor(w):
         )
         billing_setup.authorisation_save(by=w.actor, patient=w.patient, authorisation=auth, sessions_authorised=12)
     assert_rows_name(rows, w.actor, PriorAuthorisation)
+
+
+# ---- billing: what claims need ----------------------------------------------------------------
+
+
+def test_saving_the_billing_provider_and_a_prescriber_npi_names_the_actor(w):
+    from sessions.billing import coding
+    from sessions.models import BillingProvider, PrescriberNpi
+
+    BillingProvider.load()
+    with history_written() as rows:
+        coding.billing_provider_save(by=w.actor, name="Calm Clinic", npi="1234567893", tax_id="123456789")
+        coding.prescriber_npi_save(by=w.actor, prescriber=w.cast.prescriber, npi="1234567893")
+    assert_rows_name(rows, w.actor, BillingProvider, PrescriberNpi)
+
+
+def test_recording_a_courses_diagnoses_names_the_actor(w):
+    from sessions.billing import coding
+    from sessions.models import CourseDiagnoses
+
+    course = planned_course(w)
+    with history_written() as rows:
+        coding.course_diagnoses_save(by=w.actor, course=course, codes="F33.2")
+        coding.course_diagnoses_save(by=w.actor, course=course, codes="F33.2, R45.851")
+    assert_rows_name(rows, w.actor, CourseDiagnoses)
+
+
+def test_choosing_a_visits_em_code_names_the_actor(w):
+    from sessions.billing import coding
+    from sessions.models import VisitCoding
+
+    session = discharged_session(patient=w.patient, given=Decimal("56"))
+    with history_written() as rows:
+        coding.visit_em_code_choose(by=w.actor, session=session, em_code="99214")
+    assert_rows_name(rows, w.actor, VisitCoding)
+
+
+def _claim_scene(w, kind=PayerKind.MEDICARE):
+    from sessions.billing import claims
+    from tests.factories_billing import claimable_session
+
+    standard_prices()
+    claimable_session(patient=w.patient, kind=kind, given=84)
+    (claim,) = claims.claims_build(by=w.admin)
+    return claim
+
+
+def test_building_checking_and_submitting_a_claim_names_the_actor_on_the_claim_and_its_lines(w):
+    from sessions.billing import claims
+    from sessions.models import Claim, ClaimLine
+
+    standard_prices()
+    from tests.factories_billing import claimable_session
+
+    claimable_session(patient=w.patient, kind=PayerKind.MEDICARE, given=84)
+    with history_written() as rows:
+        (claim,) = claims.claims_build(by=w.actor)
+        claims.claim_mark_ready(claim=claim, by=w.actor)
+        claims.claim_reopen(claim=claim, by=w.actor)
+        claims.claim_mark_ready(claim=claim, by=w.actor)
+        claims.claim_submit(claim=claim, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim, ClaimLine)
+
+
+def test_answering_correcting_and_voiding_a_claim_names_the_actor(w):
+    from sessions.billing import claims
+    from sessions.models import Claim
+
+    claim = _claim_scene(w)
+    claims.claim_submit(claim=claims.claim_mark_ready(claim=claim, by=w.admin), by=w.admin)
+    with history_written() as rows:
+        claims.claim_acknowledge(claim=claim, by=w.actor, accepted=True)
+        replacement = claims.claim_correct(claim=claim, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim)
+    claims.claim_submit(claim=claims.claim_mark_ready(claim=replacement, by=w.admin), by=w.admin)
+    with history_written() as rows:
+        claims.claim_void(claim=replacement, by=w.actor)
+    assert_rows_name(rows, w.actor, Claim)

@@ -21,7 +21,9 @@ from sessions.models import (
     Coverage,
     SessionStatus,
     TreatmentSession,
+    VisitCoding,
 )
+from sessions.models.billing import DEFAULT_EM_CODE, EM_CODES
 from sessions.monitoring.amendments import dose_given
 
 
@@ -91,10 +93,17 @@ def charge_session(*, session: TreatmentSession, by=None) -> Charge:
             dose = Decimal(session.planned_dose_mg)
             notes.append(f"Dose given was not recorded; charged on the planned dose of {session.planned_dose_mg} mg.")
         day = local_day(session.discharged_at or session.planned_start)
+        coding = VisitCoding.objects.filter(session=session).first()
         est = Pricing(patient=session.patient).estimate(
-            session, dose_mg=dose, infusion_minutes=session.infusion_minutes, day=day
+            session,
+            dose_mg=dose,
+            infusion_minutes=session.infusion_minutes,
+            day=day,
+            em_code=coding.em_code if coding else None,
         )
         notes.extend(est.notes)
+        if coding is None and any(line.code in EM_CODES for line in est.lines):
+            notes.append(f"E/M {DEFAULT_EM_CODE} until the prescriber chooses the visit's code; the claim uses theirs.")
         split = Split(est.payer_part, est.savings_part, est.patient_part, est.deductible_applied)
         charge = _write_charge(
             session=session,

@@ -56,7 +56,7 @@ def positive_money(label: str) -> forms.DecimalField:
 class PriceForm(forms.ModelForm):
     class Meta:
         model = Price
-        fields = ["protocol", "dose_mg", "amount", "em_code", "effective_from"]
+        fields = ["protocol", "dose_mg", "amount", "effective_from"]
         widgets = {"effective_from": DateInput()}
         labels = {"dose_mg": "Dose (mg)", "effective_from": "Applies from"}
         help_texts = {
@@ -74,7 +74,7 @@ class PriceForm(forms.ModelForm):
                 Column("dose_mg", css_class="col-md-3"),
                 Column("amount", css_class="col-md-3"),
             ),
-            Row(Column("em_code", css_class="col-md-6"), Column("effective_from", css_class="col-md-6")),
+            Row(Column("effective_from", css_class="col-md-6")),
         )
 
     def clean_amount(self):
@@ -97,7 +97,17 @@ class PriceForm(forms.ModelForm):
 class PayerForm(forms.ModelForm):
     class Meta:
         model = Payer
-        fields = ["name", "kind", "phone", "notes", "is_active"]
+        fields = [
+            "name",
+            "kind",
+            "phone",
+            "notes",
+            "is_active",
+            "payer_id",
+            "esketamine_code",
+            "requires_authorisation",
+            "wants_rems_note",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

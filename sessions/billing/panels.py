@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from clinic.audit import register_patient_history
 from clinic.panels import panel_values, register_panel, register_value
+from sessions.billing import coding
 from sessions.billing import services as billing
 from sessions.billing.authorisations import authorisation_status
 from sessions.billing.ledger import balance_expression, balance_in_cents
@@ -14,11 +15,13 @@ from sessions.models import (
     RELEASED_STATUSES,
     Adjustment,
     Charge,
+    CourseDiagnoses,
     Coverage,
     Payment,
     PaymentPlan,
     PriorAuthorisation,
     SessionStatus,
+    VisitCoding,
 )
 
 T = "sessions/billing/panels/"
@@ -74,6 +77,8 @@ def course_panel(request, course) -> dict:
         "authorisations": authorisation_status(patient=course.patient, protocol=course.protocol),
         "currency": billing.clinic_currency(),
         "is_clinical": request.user.is_clinical,
+        "diagnoses": CourseDiagnoses.objects.filter(course=course).first(),
+        "can_set_diagnoses": coding.can_set_diagnoses(request.user),
     }
 
 
@@ -92,6 +97,8 @@ def plan_course_panel(request, patient) -> dict | None:
 def booking_panel(request, session) -> dict:
     charge = Charge.objects.filter(session=session).prefetch_related("lines").select_related("payer").first()
     context = {"session": session, "charge": charge, "currency": billing.clinic_currency(), "estimate": None}
+    context["coding"] = VisitCoding.objects.filter(session=session).select_related("chosen_by").first()
+    context["can_code"] = coding.can_choose_em_code(request.user, session)
     if charge is None and session.status not in (*RELEASED_STATUSES, SessionStatus.DEFERRED):
         context["estimate"] = billing.estimate_for_session(session)
     return context
@@ -105,3 +112,5 @@ def billing_history(patient):
     yield "Adjustment", Adjustment.history.filter(patient_id=patient.pk)
     yield "Payment", Payment.history.filter(patient_id=patient.pk)
     yield "Payment plan", PaymentPlan.history.filter(patient_id=patient.pk)
+    yield "Diagnoses", CourseDiagnoses.history.filter(course__patient_id=patient.pk)
+    yield "Visit coding", VisitCoding.history.filter(session__patient_id=patient.pk)

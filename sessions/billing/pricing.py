@@ -144,7 +144,10 @@ class Pricing:
         self.coverages = list(Coverage.objects.filter(patient=patient).select_related("payer"))
         self.deductible_left: dict[int, Decimal] = {c.pk: c.deductible_remaining for c in self.coverages}
 
-    def estimate(self, session: TreatmentSession, *, dose_mg=None, infusion_minutes=None, day=None) -> Estimate:
+    def estimate(
+        self, session: TreatmentSession, *, dose_mg=None, infusion_minutes=None, day=None, em_code=None
+    ) -> Estimate:
+        """``em_code``: the visit's E/M code as the prescriber chose it (99213 until then)."""
         protocol = session.course.protocol
         day = day or timezone.localtime(session.planned_start, self.tz).date()
         dose = dose_mg if dose_mg is not None else session.planned_dose_mg
@@ -158,7 +161,7 @@ class Pricing:
                 payer_kind=payer_kind,
                 dose_mg=dose,
                 infusion_minutes=infusion_minutes,
-                em_code=price.em_code if price else billing_codes.DEFAULT_EM_CODE,
+                em_code=em_code or billing_codes.DEFAULT_EM_CODE,
                 year=day.year,
             )
         except ValueError as exc:

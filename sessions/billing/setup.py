@@ -20,11 +20,10 @@ def price_add(
     protocol: Protocol,
     dose_mg: int | None,
     amount: Decimal,
-    em_code: str,
     effective_from: dt.date,
 ) -> Price:
     """A new price from a date on; charges already made keep theirs (a price is never edited)."""
-    values = dict(protocol=protocol, dose_mg=dose_mg, amount=amount, em_code=em_code, effective_from=effective_from)
+    values = dict(protocol=protocol, dose_mg=dose_mg, amount=amount, effective_from=effective_from)
     values.update(currency=clinic_currency(), created_by=by)
     return audited_change(Price(), values, by=by, reason="Price added")
 

@@ -3,12 +3,27 @@
 from django.urls import path
 
 from sessions.billing import views as v
+from sessions.billing import views_claims as claims
+from sessions.billing import views_coding as coding
 from sessions.billing import views_reports as reports
 
 urlpatterns = [
     path("manage/prices/", v.price_list, name="billing_prices"),
     path("manage/payers/", v.payer_list, name="billing_payers"),
     path("manage/payers/<int:pk>/", v.payer_edit, name="billing_payer_edit"),
+    path("manage/billing-provider/", coding.billing_provider, name="billing_provider"),
+    path("manage/prescribers/<int:pk>/npi/", coding.prescriber_npi, name="billing_prescriber_npi"),
+    path("billing/courses/<int:pk>/diagnoses/", coding.course_diagnoses, name="billing_course_diagnoses"),
+    path("billing/sessions/<int:pk>/coding/", coding.visit_coding, name="billing_visit_coding"),
+    path("billing/claims/", claims.claim_list, name="billing_claims"),
+    path("billing/claims/<int:pk>/", claims.claim_detail, name="billing_claim"),
+    path("billing/claims/<int:pk>/ready/", claims.claim_ready, name="billing_claim_ready"),
+    path("billing/claims/<int:pk>/reopen/", claims.claim_reopen, name="billing_claim_reopen"),
+    path("billing/claims/<int:pk>/submit/", claims.claim_submit, name="billing_claim_submit"),
+    path("billing/claims/<int:pk>/accept/", claims.claim_accept, name="billing_claim_accept"),
+    path("billing/claims/<int:pk>/reject/", claims.claim_reject, name="billing_claim_reject"),
+    path("billing/claims/<int:pk>/correct/", claims.claim_correct, name="billing_claim_correct"),
+    path("billing/claims/<int:pk>/void/", claims.claim_void, name="billing_claim_void"),
     path("billing/patients/<int:pk>/", v.patient_billing, name="billing_patient"),
     path("billing/patients/<int:pk>/coverage/", v.coverage_create, name="billing_coverage_create"),
     path("billing/patients/<int:pk>/authorisation/", v.authorisation_create, name="billing_authorisation_create"),

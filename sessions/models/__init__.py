@@ -19,6 +19,8 @@ from sessions.models.billing import (
     Price,
     PriorAuthorisation,
 )
+from sessions.models.claims import OPEN_STATUSES, SENT_STATUSES, Claim, ClaimLine, ClaimStatus, Frequency
+from sessions.models.coding import BillingProvider, CourseDiagnoses, PrescriberNpi, VisitCoding
 from sessions.models.corrections import AmendedField, Amendment, MissedCheck
 from sessions.models.lots import DeviceReceipt, Drug, DrugLot
 from sessions.models.monitoring import (
@@ -93,6 +95,16 @@ __all__ = [
     "VitalsKind",
     "VitalsReading",
     "Adjustment",
+    "BillingProvider",
+    "Claim",
+    "ClaimLine",
+    "ClaimStatus",
+    "Frequency",
+    "OPEN_STATUSES",
+    "SENT_STATUSES",
+    "CourseDiagnoses",
+    "PrescriberNpi",
+    "VisitCoding",
     "AdjustmentDirection",
     "AdjustmentKind",
     "Charge",

@@ -43,7 +43,7 @@ def non_negative(*fields: str, prefix: str) -> list[models.CheckConstraint]:
 EM_CODES = ("99212", "99213", "99214", "99215")  # office visit E/M codes billed beside J0013
 
 
-DEFAULT_EM_CODE = "99213"
+DEFAULT_EM_CODE = "99213"  # on a charge made before the prescriber chose the visit's code
 
 
 class PayerKind(models.TextChoices):
@@ -59,6 +59,16 @@ class Payer(models.Model):
     phone = models.CharField(max_length=25, blank=True)
     notes = models.CharField(max_length=300, blank=True)
     is_active = models.BooleanField("active", default=True)
+    payer_id = models.CharField("electronic payer id", max_length=20, blank=True, help_text="For the 837P file.")
+    esketamine_code = models.CharField(
+        "esketamine drug code",
+        max_length=5,
+        choices=[("J0013", "J0013"), ("S0013", "S0013"), ("J3490", "J3490")],
+        default="J0013",
+        help_text="Non-Medicare payers: J0013 from 2026; some still ask for S0013 or J3490.",
+    )
+    requires_authorisation = models.BooleanField("requires prior authorisation", default=False)
+    wants_rems_note = models.BooleanField("wants the REMS facility in the claim note", default=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -178,13 +188,6 @@ class Price(models.Model):
         null=True, blank=True, help_text="Esketamine: 56 or 84 mg. Empty: any dose (IV infusion)."
     )
     amount = money_field()
-    em_code = models.CharField(
-        "E/M code",
-        max_length=5,
-        choices=[(c, c) for c in EM_CODES],
-        default=DEFAULT_EM_CODE,
-        help_text="Visit code billed with J0013 for non-Medicare payers.",
-    )
     effective_from = models.DateField()
     currency = currency_field()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from sessions.billing import services as billing
 
-from . import ADMIN, CLINICAL, PATIENT_ONLY, PATIENT_OWN, Case
+from . import ADMIN, ADMIN_POST, CLINICAL, PATIENT_ONLY, PATIENT_OWN, PRESCRIBER, Case, roles
 
 
 def build(world) -> None:
@@ -20,9 +20,21 @@ def build(world) -> None:
     world.authorisation = AuthorisationFactory(patient=world.patient_a, payer=world.payer)
     session = discharged_session(patient=world.patient_a, given=Decimal("56"))
     world.charge = billing.charge_session(session=session)
+    from sessions.models import Claim
+
+    world.claim = Claim.objects.create(
+        patient=world.patient_a,
+        payer=world.payer,
+        service_date=session.planned_start.date(),
+        control_number="KC0000001",
+    )
     world.payment = billing.payment_record(
         patient=world.patient_a, amount=Decimal("20.00"), method="card", on=session.planned_start.date()
     )
+
+
+def _claim(w) -> dict:
+    return {"pk": w.claim.pk}
 
 
 def _a(w) -> dict:
@@ -47,6 +59,19 @@ TABLE = {
     "billing_reports": Case(ADMIN),
     "billing_report": Case(ADMIN, lambda w: {"slug": "outstanding-by-age"}),
     "billing_report_csv": Case(ADMIN, lambda w: {"slug": "revenue-by-month"}),
+    "billing_provider": Case(ADMIN),
+    "billing_prescriber_npi": Case(ADMIN, lambda w: {"pk": w.prescriber.pk}),
+    "billing_course_diagnoses": Case(roles(prescriber=200, admin=200), lambda w: {"pk": w.charge.session.course_id}),
+    "billing_visit_coding": Case(PRESCRIBER, lambda w: {"pk": w.charge.session_id}),
+    "billing_claims": Case(ADMIN),
+    "billing_claim": Case(ADMIN, _claim),
+    "billing_claim_ready": Case(ADMIN_POST, _claim),
+    "billing_claim_reopen": Case(ADMIN_POST, _claim),
+    "billing_claim_submit": Case(ADMIN_POST, _claim),
+    "billing_claim_accept": Case(ADMIN_POST, _claim),
+    "billing_claim_reject": Case(ADMIN_POST, _claim),
+    "billing_claim_correct": Case(ADMIN_POST, _claim),
+    "billing_claim_void": Case(ADMIN_POST, _claim),
     "portal_billing": Case(PATIENT_ONLY),
     "portal_statement": Case(PATIENT_ONLY),
     "portal_receipt": Case(PATIENT_OWN, lambda w: {"pk": w.payment.pk}),

@@ -29,7 +29,6 @@ def test_an_admin_adds_a_price_from_a_date(admin_client_):
             "protocol": f.protocol().pk,
             "dose_mg": 56,
             "amount": "925.00",
-            "em_code": "99213",
             "effective_from": "2026-01-01",
         },
     )
@@ -44,7 +43,6 @@ def test_a_negative_price_is_refused_with_a_message_and_nothing_is_saved(admin_c
             "protocol": f.protocol().pk,
             "dose_mg": 56,
             "amount": "-1",
-            "em_code": "99213",
             "effective_from": "2026-01-01",
         },
     )

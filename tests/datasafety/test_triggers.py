@@ -36,6 +36,8 @@ NOT_CLINICAL = {
     "treatment_price",
     "treatment_paymentplan",
     "treatment_instalment",
+    "treatment_billingprovider",
+    "treatment_prescribernpi",
 }
 
 
