@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.access import clinical_required, patient_for, patient_required, portal_patient
+from clinic.models import ClinicSettings, OpeningHours
 from sessions.models import (
     IN_CLINIC_STATUSES,
     Instrument,
@@ -68,9 +69,31 @@ def _next_session(patient):
     )
 
 
+FOLLOW_UP_FLAG = "phq9_follow_up"
+
+
+def follow_up_when(now: dt.datetime | None = None) -> str:
+    """When the care team will call after a PHQ-9 with thoughts of self-harm: the same day while the clinic is
+    open, otherwise the morning of the next day it opens."""
+    settings = ClinicSettings.load()
+    local = (now or timezone.now()).astimezone(settings.tz)
+    hours = {h.weekday: h for h in OpeningHours.objects.all()}
+    today = hours.get(local.weekday())
+    if today is not None and local.time() < today.closes:
+        return f"today, before {today.closes:%H:%M}"
+    for ahead in range(1, 8):
+        day = local.date() + dt.timedelta(days=ahead)
+        opening = hours.get(day.weekday())
+        if opening is not None:
+            when = "tomorrow" if ahead == 1 else f"on {day:%A}"
+            return f"{when} morning, soon after we open at {opening.opens:%H:%M}"
+    return "as soon as the clinic opens"
+
+
 @patient_required
 def portal_questionnaires(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
+    follow_up = follow_up_when() if request.session.pop(FOLLOW_UP_FLAG, False) else ""
     scores = list(patient.outcome_scores.order_by("-completed_at")[:20])
     today = timezone.localdate()
     done_today = {s.instrument for s in scores if timezone.localdate(s.completed_at) == today}
@@ -79,6 +102,8 @@ def portal_questionnaires(request: HttpRequest) -> HttpResponse:
         "scores": scores,
         "instruments": [(v, INSTRUMENT_TITLES[v], v in done_today) for v in Instrument.values],
         "next_session": _next_session(patient),
+        "follow_up": follow_up,
+        "patient_phone": patient.phone,
     }
     return render(request, "sessions/outcomes/portal_questionnaires.html", context)
 
@@ -101,6 +126,8 @@ def portal_questionnaire(request: HttpRequest, instrument: str) -> HttpResponse:
             session=session,
         )
         messages.success(request, "Thank you — your answers are saved and your care team will see them.")
+        if instrument == Instrument.PHQ9 and form.items()[8] > 0:
+            request.session[FOLLOW_UP_FLAG] = True  # shown once on the next page
         return redirect("portal_questionnaires")
     return render(
         request,

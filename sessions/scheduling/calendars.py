@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -14,6 +15,11 @@ from clinic.models import Chair, ClinicSettings, StaffShift
 from sessions.models import RELEASED_STATUSES, RideStatus, SessionStatus, TreatmentSession
 from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
 from sessions.scheduling.diary import ClinicDiary
+
+
+def natural_key(name: str) -> list:
+    """Sort "Chair 2" before "Chair 10": digits compare as numbers."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", name or "")]
 
 
 def with_series(qs):
@@ -60,6 +66,8 @@ class CalendarDay:
     is_open: bool
     chairs: list[ChairDay]
     warnings: list[CapacityWarning]
+    opening: tuple[dt.datetime, dt.datetime] | None = None
+    free_visits: int = 0  # set by the week grid
 
     @property
     def count(self) -> int:
@@ -82,7 +90,7 @@ def calendar_days(
             qs.filter(planned_start__gte=first, planned_start__lt=last).exclude(status__in=RELEASED_STATUSES)
         )
     )
-    chairs = list(Chair.objects.order_by("name"))
+    chairs = sorted(Chair.objects.order_by("name"), key=lambda c: natural_key(c.name))
     shifts = shifts_by_day(start, end)
     all_visits = session_visits(sessions)
     warnings = capacity_warnings(all_visits, shifts, settings)
@@ -100,7 +108,7 @@ def calendar_days(
                 continue
             free = diary.free_gaps(chair, day) if chair.is_active else []
             chair_days.append(ChairDay(chair, day_sessions, free))
-        result.append(CalendarDay(day, is_open, chair_days, [w for w in warnings if w.day == day]))
+        result.append(CalendarDay(day, is_open, chair_days, [w for w in warnings if w.day == day], diary.opening(day)))
     return result
 
 
@@ -143,5 +151,5 @@ def board_for_day(day: dt.date, settings: ClinicSettings) -> dict:
     for s in sessions:
         grouped.setdefault(s.chair_id, []).append(s)
     rows = [(chairs[pk], items) for pk, items in grouped.items()]
-    rows.sort(key=lambda r: r[0].name)
+    rows.sort(key=lambda r: natural_key(r[0].name))
     return {"rows": rows, "count": sum(1 for s in sessions if s.status != SessionStatus.NO_SHOW)}

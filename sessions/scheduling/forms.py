@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from clinic.forms import CrispyMixin, DateInput, TimeInput
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
-from sessions.models import CourseStatus, Protocol, ProtocolPhase, ReviewDecision, RideKind
+from sessions.models import Protocol, ProtocolPhase, ReviewDecision, RideKind
 from sessions.scheduling.planning import PLANNING_REACH
 
 
@@ -200,20 +200,17 @@ class RideForm(CrispyMixin, forms.Form):
 class CalendarFilterForm(forms.Form):
     chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, empty_label="All chairs")
     protocol = forms.ModelChoiceField(queryset=Protocol.objects.none(), required=False, empty_label="All protocols")
-    patient = forms.ModelChoiceField(queryset=Patient.objects.none(), required=False, empty_label="All patients")
+    # A search field, not a list of every patient: a five-year clinic has thousands of them.
+    patient = forms.CharField(required=False, max_length=80)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chair"].queryset = Chair.objects.order_by("name")
         self.fields["protocol"].queryset = Protocol.objects.order_by("name")
-        # Only patients with a course still running: a five-year clinic has thousands of patients.
-        self.fields["patient"].queryset = (
-            Patient.objects.active()
-            .filter(courses__status__in=[CourseStatus.ACTIVE, CourseStatus.AWAITING_REVIEW, CourseStatus.PAUSED])
-            .distinct()
-        )
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name != "patient" else "form-control"
+        self.fields["patient"].widget.input_type = "search"
+        self.fields["patient"].widget.attrs.update({"placeholder": "Name or date of birth", "autocomplete": "off"})
 
     def apply(self, sessions):
         if not self.is_valid():
@@ -224,8 +221,30 @@ class CalendarFilterForm(forms.Form):
         if data.get("protocol"):
             sessions = sessions.filter(course__protocol=data["protocol"])
         if data.get("patient"):
-            sessions = sessions.filter(patient=data["patient"])
+            sessions = sessions.filter(patient__in=Patient.objects.search(data["patient"]))
         return sessions
+
+
+class CalendarMoveForm(forms.Form):
+    """A booking dropped on (or moved to) a calendar cell: the cell's value is "<ISO start>@<chair id>"."""
+
+    session = forms.IntegerField()
+    version = forms.IntegerField()
+    slot = forms.CharField(max_length=60)
+
+    def clean_slot(self):
+        value = self.cleaned_data["slot"]
+        start, _, chair_id = value.partition("@")
+        try:
+            start = dt.datetime.fromisoformat(start)
+        except ValueError:
+            raise ValidationError("That cell is not a time on the calendar; reload the page.") from None
+        if timezone.is_naive(start):
+            start = start.replace(tzinfo=ClinicSettings.load().tz)
+        chair = Chair.objects.filter(pk=chair_id).first() if chair_id.isdigit() else None
+        if chair is None:
+            raise ValidationError("That chair does not exist; reload the page.")
+        return start, chair
 
 
 class FreeSlotForm(forms.Form):

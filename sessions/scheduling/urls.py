@@ -24,6 +24,7 @@ urlpatterns = [
     path("bookings/<int:pk>/ride/", bookings.booking_ride, name="booking_ride"),
     path("calendar/", calendar.calendar_week, name="calendar_week"),
     path("calendar/day/", calendar.calendar_day, name="calendar_day"),
+    path("calendar/move/", calendar.calendar_move, name="calendar_move"),
     path("calendar/free/", calendar.calendar_free_slots, name="calendar_free_slots"),
     path("rides/unconfirmed/", calendar.rides_unconfirmed, name="rides_unconfirmed"),
     path("portal/appointments/<int:pk>/", portal.portal_appointment, name="portal_appointment"),

@@ -5,31 +5,42 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from clinic.access import admin_required, clinical_required, note_patient_access
+from clinic.access import admin_required, clinical_required, note_patient_access, patient_row_or_404
 from clinic.models import ClinicSettings
 from sessions.billing.authorisations import sessions_beyond_authorisation
-from sessions.models import TreatmentSession
+from sessions.models import SessionStatus, TreatmentSession
+from sessions.scheduling import booking
 from sessions.scheduling.calendars import calendar_days, unconfirmed_rides
 from sessions.scheduling.forms import (
     CalendarFilterForm,
+    CalendarMoveForm,
     FreeSlotForm,
 )
-from sessions.scheduling.planning import next_free_slots
+from sessions.scheduling.grid import can_move, day_grid, shortest_visit_minutes, week_rows
+from sessions.scheduling.planning import next_free_slots, visit_minutes
 from sessions.scheduling.views import _parse_date
 
 
 def _filters(request: HttpRequest) -> tuple[CalendarFilterForm, object]:
-    """The filter form and the sessions it selects; filtered to one patient, the page shows that
-    patient's schedule, so the read is logged."""
+    """The filter form and the sessions it selects."""
     form = CalendarFilterForm(request.GET or None)
-    sessions = form.apply(TreatmentSession.objects.all())
+    return form, form.apply(TreatmentSession.objects.all())
+
+
+def _note_search(request: HttpRequest, form: CalendarFilterForm, days) -> None:
+    """Searched for a patient, the page shows that patient's schedule, so the read is logged (one entry per
+    patient shown)."""
     if form.is_bound and form.is_valid() and form.cleaned_data.get("patient"):
-        note_patient_access(request, form.cleaned_data["patient"])
-    return form, sessions
+        for patient_id in sorted({s.patient_id for d in days for cd in d.chairs for s in cd.sessions}):
+            note_patient_access(request, patient_id)
 
 
 def _flag_authorisations(days) -> None:
@@ -49,10 +60,12 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     form, qs = _filters(request)
     days = [d for d in calendar_days(start, 7, sessions_qs=qs, settings=settings) if d.is_open or d.count]
     _flag_authorisations(days)
+    _note_search(request, form, days)
     query = request.GET.copy()
     query.pop("start", None)
     context = {
         "days": days,
+        "rows": week_rows(days, need_minutes=shortest_visit_minutes(settings)),
         "start": start,
         "prev": start - dt.timedelta(days=7),
         "next": start + dt.timedelta(days=7),
@@ -74,10 +87,21 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     form, qs = _filters(request)
     (cal,) = calendar_days(day, 1, sessions_qs=qs, settings=settings)
     _flag_authorisations([cal])
+    _note_search(request, form, [cal])
+    moving = _moving(request)
+    need = visit_minutes(moving.phase, settings) if moving else shortest_visit_minutes(settings)
+    now = timezone.now()
+    grid = day_grid(cal, opening=cal.opening, need_minutes=need, tz=settings.tz, moving=moving, now=now)
+    for block in grid.blocks:
+        if block.session is not None:
+            block.session.movable = can_move(block.session, now)
     query = request.GET.copy()
     query.pop("date", None)
+    query.pop("move", None)
     context = {
         "cal": cal,
+        "grid": grid,
+        "moving": moving,
         "day": day,
         "prev": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
@@ -89,6 +113,51 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "tz": settings.tz,
     }
     return render(request, "sessions/scheduling/calendar_day.html", context)
+
+
+def _moving(request: HttpRequest) -> TreatmentSession | None:
+    """The booking chosen with *Move* (``?move=<id>``): free cells then move it there."""
+    pk = request.GET.get("move", "")
+    if not pk.isdigit():
+        return None
+    session = (
+        TreatmentSession.objects.with_related()
+        .select_related("phase__protocol")
+        .filter(pk=int(pk), status=SessionStatus.SCHEDULED)
+        .first()
+    )
+    if session is not None:
+        note_patient_access(request, session.patient_id)
+    return session
+
+
+@admin_required
+@require_POST
+def calendar_move(request: HttpRequest) -> HttpResponse:
+    """Move a booking to the calendar cell chosen after *Move* or dropped on; the booking service checks
+    everything (chair and patient free, opening hours, spacing, the course's rules) and a refusal says why."""
+    form = CalendarMoveForm(request.POST)
+    back = reverse("calendar_day")
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, "Not moved: " + " ".join(errors))
+        return redirect(f"{back}?date={request.POST.get('date', '')}")
+    start, chair = form.cleaned_data["slot"]
+    settings = ClinicSettings.load()
+    day = start.astimezone(settings.tz).date()
+    session = patient_row_or_404(request, TreatmentSession.objects.with_related(), pk=form.cleaned_data["session"])
+    try:
+        booking.session_reschedule(
+            session=session, start=start, chair=chair, by=request.user, version=form.cleaned_data["version"]
+        )
+    except ValidationError as exc:
+        messages.error(request, f"Not moved: {' '.join(exc.messages)}")
+        return redirect(f"{back}?date={day.isoformat()}&move={session.pk}")
+    messages.success(
+        request,
+        f"Moved {session.patient.full_name}'s session to {chair.name}, {start.astimezone(settings.tz):%a %d %b %H:%M}.",
+    )
+    return redirect(f"{back}?date={day.isoformat()}")
 
 
 @admin_required

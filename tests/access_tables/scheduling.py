@@ -43,6 +43,7 @@ TABLE = {
     "calendar_week": Case(ADMIN),
     "calendar_day": Case(ADMIN),
     "calendar_free_slots": Case(ADMIN),
+    "calendar_move": Case(ADMIN_POST),
     "rides_unconfirmed": Case(CLINICAL),
     "portal_appointment": Case(PATIENT_OWN, _booking),
     "portal_appointment_ics": Case(PATIENT_OWN, _booking),

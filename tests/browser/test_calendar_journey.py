@@ -1,0 +1,75 @@
+"""The chairs × time calendar with 10 chairs on a tablet and a phone: a booking is dragged to a free cell
+and moved; a move onto a cell that breaks the rules is refused with the reason."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from sessions.models import RideStatus
+from tests import factories as f
+from tests.factories_scheduling import ensure_protocols
+
+from .conftest import login, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def next_monday() -> dt.date:
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def at(day, hour, minute=0):
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
+
+
+def test_an_admin_drags_a_booking_to_a_free_cell_on_the_ten_chair_day(page, cast):
+    ensure_protocols()
+    f.open_weekdays()
+    chairs = [f.ChairFactory(name=f"Chair {i}") for i in range(1, 11)]
+    monday = next_monday()
+    sessions = []
+    for i, chair in enumerate(chairs[:7]):
+        course = f.CourseFactory(patient=f.PatientFactory())
+        s = f.TreatmentSessionFactory(course=course, chair=chair, planned_start=at(monday, 9 + i % 3))
+        f.RideFactory(session=s, status=RideStatus.CONFIRMED if i % 2 else RideStatus.PLANNED)
+        sessions.append(s)
+    login(page, cast.admin.username)
+
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(f"/calendar/?start={monday}")
+    assert page.locator(".cal-week tbody th").all_inner_texts()[:3] == ["Chair 1", "Chair 2", "Chair 3"]
+    shot(page, "calendar-week-10-chairs-tablet")
+    page.goto(f"/calendar/day/?date={monday}")
+    headings = page.locator(".cal-chair").all_inner_texts()
+    assert headings == [f"Chair {i}" for i in range(1, 11)]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768  # the grid scrolls, not the page
+    shot(page, "calendar-day-10-chairs-tablet")
+
+    moved = sessions[0]
+    target = page.locator(f'[data-slot="{monday}T12:45@{chairs[1].pk}"]')
+    with page.expect_navigation():
+        page.drag_and_drop(f'.cal-session[data-session="{moved.pk}"]', f'[data-slot="{monday}T12:45@{chairs[1].pk}"]')
+    assert "Moved" in page.locator(".messages").inner_text()
+    moved.refresh_from_db()
+    assert (moved.chair_id, moved.planned_start) == (chairs[1].pk, at(monday, 12, 45))
+    assert target.count() == 0  # the cell is taken now
+
+    # Move, then a cell: the same patient's other chair is free, but the patient is not.
+    other = sessions[2]
+    other.patient, other.course = moved.patient, moved.course
+    other.save()
+    page.goto(f"/calendar/day/?date={monday}&move={other.pk}")
+    assert "Moving" in page.content()
+    page.locator(f'button[data-slot="{monday}T14:00@{chairs[9].pk}"]').click()
+    page.wait_for_load_state("networkidle")
+    assert "Not moved: The patient already has" in page.locator(".messages").inner_text()
+    shot(page, "calendar-day-move-refused-tablet")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/calendar/day/?date={monday}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "calendar-day-10-chairs-phone")
+    page.goto(f"/calendar/?start={monday}")
+    shot(page, "calendar-week-10-chairs-phone")
+    assert not page.console_errors, page.console_errors
