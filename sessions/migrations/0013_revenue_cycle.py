@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinic', '0003_security_user_sessions'),
-        ('treatment', '0010_datasafety_missed_checks_dose_changes'),
+        ('treatment', '0012_datasafety_roles_no_truncate'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
