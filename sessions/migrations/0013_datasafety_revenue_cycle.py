@@ -1,13 +1,14 @@
 """Data safety for the revenue-cycle tables (PostgreSQL only; a no-op on SQLite).
 
 Diagnoses, visit coding, claims and their lines are financial records: never deleted. Every history table
-is append-only. The billing provider and prescriber NPIs are configuration (listed as not clinical
+is append-only. None of them can be truncated. The billing provider and prescriber NPIs are configuration (listed as not clinical
 in tests/datasafety/test_triggers.py).
 """
 
 from django.db import migrations
 
 from sessions.migrations._frozen.datasafety_0007 import Guards, ProtectTables
+from sessions.migrations._frozen.datasafety_0012 import NoTruncate
 
 NO_DELETE = (
     "treatment_coursediagnoses",
@@ -30,4 +31,5 @@ class Migration(migrations.Migration):
 
     operations = [
         ProtectTables(Guards(no_delete=NO_DELETE, append_only=APPEND_ONLY, label="revenue cycle")),
+        NoTruncate(NO_DELETE + APPEND_ONLY),
     ]

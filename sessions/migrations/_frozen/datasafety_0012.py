@@ -165,3 +165,30 @@ class TightenGuards(migrations.RunPython):
 
     def describe(self) -> str:
         return "Data-safety 0012: maintenance switch for the owner only, no TRUNCATE, settings row kept"
+
+
+class NoTruncate(migrations.RunPython):
+    """Refuse TRUNCATE on tables guarded by a later migration (0012 covered the tables that existed then)."""
+
+    def __init__(self, tables: tuple[str, ...]):
+        self.tables = tables
+        super().__init__(self._forwards, self._backwards)
+
+    def _forwards(self, apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for table in self.tables:
+                name = f"{table}_no_truncate"
+                schema_editor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"', None)
+                schema_editor.execute(
+                    f'CREATE TRIGGER "{name}" BEFORE TRUNCATE ON "{table}" FOR EACH STATEMENT '
+                    "EXECUTE FUNCTION clinic_guard_no_truncate()",
+                    None,
+                )
+
+    def _backwards(self, apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for table in self.tables:
+                schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_no_truncate" ON "{table}"', None)
+
+    def describe(self) -> str:
+        return f"No TRUNCATE on {len(self.tables)} tables"
