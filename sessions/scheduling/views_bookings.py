@@ -75,6 +75,7 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 chair=form.cleaned_data["chair"],
                 by=request.user,
                 version=form.cleaned_data["version"],
+                window_reason=form.cleaned_data["window_reason"],
             )
         except booking.BookingConflict as exc:
             form.add_error(None, exc)
