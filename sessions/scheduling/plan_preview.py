@@ -31,6 +31,15 @@ class PlanChanged(ValidationError):
         self.changes = changes
 
 
+@dataclass(frozen=True)
+class PlannedCourse:
+    """A previewed plan as the panels on the plan page see it (e.g. prior authorisations)."""
+
+    patient: Patient
+    protocol: Protocol
+    starts: list[dt.datetime]
+
+
 def first_phase(protocol: Protocol) -> ProtocolPhase:
     phase = protocol.phases.order_by("order").first()
     if phase is None:

@@ -30,7 +30,14 @@ from sessions.scheduling.forms import (
     ReviewForm,
     SlotForm,
 )
-from sessions.scheduling.plan_preview import PlanChanged, first_phase, plan_token, preview_lines, read_plan_token
+from sessions.scheduling.plan_preview import (
+    PlanChanged,
+    PlannedCourse,
+    first_phase,
+    plan_token,
+    preview_lines,
+    read_plan_token,
+)
 from sessions.scheduling.planning import plan_phase
 from sessions.scheduling.windows import out_of_window_ids
 
@@ -117,6 +124,8 @@ def course_create(request: HttpRequest) -> HttpResponse:
     patient = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
     if patient is None and str(initial.get("patient", "")).isdigit():
         patient = Patient.objects.active().filter(pk=initial["patient"]).first()
+    if preview:  # the panels weigh the previewed sessions (e.g. against prior authorisations)
+        patient = PlannedCourse(patient, form.cleaned_data["protocol"], [slot.start for slot in preview])
     context = {
         "form": form,
         "preview": preview,
@@ -220,7 +229,12 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Review recorded: {review.next_phase.name} is booked.")
             return redirect(course)
-    context = {"course": course, "form": form, "blocker": blocker}
+    context = {
+        "course": course,
+        "form": form,
+        "blocker": blocker,
+        "panels": panels_for("course_review", request, course),
+    }
     return render(request, "sessions/scheduling/course_review.html", context)
 
 

@@ -6,12 +6,14 @@ import re
 
 import pytest
 
+from sessions.billing.authorisations import PlannedVisit, authorisation_status
 from sessions.models import Course, Protocol, TreatmentSession
 from sessions.scheduling import courses
 from sessions.scheduling.plan_preview import PlanChanged, plan_token, preview_lines, read_plan_token
 from sessions.scheduling.planning import plan_phase
 from tests import factories as f
 from tests.conftest import client_for
+from tests.factories_billing import AuthorisationFactory
 from tests.factories_scheduling import MONDAY, NY, at
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +129,53 @@ def test_previewing_a_protocol_with_no_phases_says_so_instead_of_failing(cast, c
     response = client_for(cast.admin).post("/courses/new/", request_for(cast, protocol=empty.pk, preview="1"))
     assert response.status_code == 200
     assert "This protocol has no phases to plan" in response.content.decode()
+
+
+# ---- prior authorisation in the preview and on the review page ---------------------------------------------
+
+
+def test_the_preview_warns_when_planned_sessions_go_beyond_the_authorised_count(cast, chairs):
+    AuthorisationFactory(
+        patient=cast.patient_a, protocol=f.protocol("esketamine-trd"), number="PA-TRD", sessions_authorised=4
+    )
+    response = client_for(cast.admin).post("/courses/new/", request_for(cast, preview="1"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "PA-TRD" in page
+    assert "4 planned session(s) go beyond the 4 authorised" in page and "4 planned beyond it" in page
+
+
+def test_the_preview_warns_when_planned_sessions_fall_after_the_authorised_dates(cast, chairs):
+    AuthorisationFactory(patient=cast.patient_a, number="PA-SHORT", ends_on=MONDAY + dt.timedelta(days=10))
+    statuses = authorisation_status(
+        patient=cast.patient_a,
+        protocol=f.protocol("esketamine-trd"),
+        planned=[PlannedVisit(slot.start, f.protocol("esketamine-trd").pk) for slot in plan()],
+    )
+    assert "4 planned session(s) fall outside" in " ".join(statuses[0].warnings)
+
+
+def test_the_preview_matches_authorisations_to_the_chosen_protocol(cast, chairs):
+    AuthorisationFactory(patient=cast.patient_a, protocol=f.protocol("esketamine-trd"), number="PA-TRD")
+    mdsi = request_for(cast, protocol=f.protocol("esketamine-mdsi").pk, preview="1")
+    page = client_for(cast.admin).post("/courses/new/", mdsi).content.decode()
+    assert "Preview: 8 sessions" in page and "PA-TRD" not in page
+
+
+def test_the_review_page_shows_the_authorisation_for_the_courses_protocol(cast, chairs):
+    course = courses.course_create(
+        patient=cast.patient_a,
+        protocol=f.protocol("esketamine-trd"),
+        prescriber=cast.prescriber,
+        start_date=MONDAY,
+        weekdays=[0, 3],
+        time=dt.time(9),
+        by=cast.admin,
+    )
+    AuthorisationFactory(
+        patient=cast.patient_a, protocol=f.protocol("esketamine-trd"), number="PA-TRD", sessions_authorised=6
+    )
+    AuthorisationFactory(patient=cast.patient_a, protocol=f.protocol("esketamine-mdsi"), number="PA-MDSI")
+    response = client_for(cast.prescriber).get(f"/courses/{course.pk}/review/")
+    page = response.content.decode()
+    assert response.status_code == 200 and "PA-TRD" in page and "PA-MDSI" not in page
+    assert "2 planned session(s) go beyond the 6 authorised" in page
