@@ -26,7 +26,11 @@ def closure_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Closure saved: {closure.date:%a %d %b %Y} {closure.hours_text}.")
+            messages.success(
+                request,
+                f"Closure saved: {closure.date:%a %d %b %Y} {closure.hours_text}. Planning and moves skip it; "
+                "any booking it no longer fits is listed under Bookings to move.",
+            )
             return redirect("closure_list")
     context = {
         "form": form,
