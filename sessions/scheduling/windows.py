@@ -40,12 +40,18 @@ def window_end(
     return start + dt.timedelta(days=phase.weeks * 7 - 1 + settings.phase_slip_days)
 
 
+def session_window_end(session: TreatmentSession, settings: ClinicSettings | None = None) -> dt.date | None:
+    """The last day the session's phase allows it to be on (None: open-ended), for the move form."""
+    settings = settings or ClinicSettings.load()
+    others = list(session.course.sessions.exclude(pk=session.pk).exclude(status__in=RELEASED_STATUSES))
+    return window_end(session.course, session.phase, others, settings)
+
+
 def check_phase_window(*, session: TreatmentSession, start: dt.datetime, by: User, reason: str = "") -> str:
     """Refuse a move beyond the phase's window unless a prescriber gives a reason; returns the audit note
     ("" inside the window)."""
     settings = ClinicSettings.load()
-    others = list(session.course.sessions.exclude(pk=session.pk).exclude(status__in=RELEASED_STATUSES))
-    last = window_end(session.course, session.phase, others, settings)
+    last = session_window_end(session, settings)
     day = start.astimezone(settings.tz).date()
     if last is None or day <= last:
         return ""

@@ -104,3 +104,10 @@ def test_the_booking_page_refuses_a_move_beyond_the_window_beside_the_date(cast,
     assert response.status_code == 400 and "beyond the window of Twice weekly" in response.content.decode()
     session.refresh_from_db()
     assert session.version == 1
+
+
+def test_the_booking_page_says_until_when_the_phase_allows_the_move(cast, chairs):
+    session = last(plan(cast, "esketamine-mdsi"))
+    page = client_for(cast.admin).get(f"/bookings/{session.pk}/")
+    assert page.status_code == 200
+    assert "Twice weekly (4 weeks) window: until Sun 10 Feb 2030" in page.content.decode()
