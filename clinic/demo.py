@@ -101,8 +101,10 @@ def seed_foundation(ctx: DemoContext) -> None:
     for weekday in range(5):
         OpeningHours.objects.update_or_create(weekday=weekday, defaults={"opens": dt.time(8), "closes": dt.time(18)})
     OpeningHours.objects.update_or_create(weekday=5, defaults={"opens": dt.time(9), "closes": dt.time(14)})
-    for i, name in enumerate(["Chair 1 (window)", "Chair 2", "Chair 3", "Room 4 (IV)"], start=1):
-        chair, _ = Chair.objects.get_or_create(name=name, defaults={"location": f"Treatment area, bay {i}"})
+    # Room 4 has the infusion pumps and no nasal-spray station; the chairs serve both.
+    for i, name in enumerate(["Chair 1 (window)", "Chair 2", "Chair 3", "Room 4 (IV)", "Chair 5", "Chair 6"], start=1):
+        defaults = {"location": f"Treatment area, bay {i}", "nasal_spray": not name.endswith("(IV)")}
+        chair, _ = Chair.objects.get_or_create(name=name, defaults=defaults)
         ctx.chairs.append(chair)
 
     _user(ctx, "admin", Role.ADMIN, "Alex", "Admin", is_staff=True, is_superuser=True, title="Clinic manager")

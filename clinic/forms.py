@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
+from .places import Closure
 from .thresholds import THRESHOLD_SOURCES
 
 
@@ -239,7 +240,7 @@ class StaffForm(CrispyMixin, forms.ModelForm):
 class ChairForm(CrispyMixin, forms.ModelForm):
     class Meta:
         model = Chair
-        fields = ["name", "location", "is_active"]
+        fields = ["name", "location", "is_active", "nasal_spray", "iv_infusion"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -278,7 +279,12 @@ SETTINGS_GROUPS = {
         "discharge_bp_recent_minutes",
         "cadss_resolved_max",
     ],
-    "Scheduling and staffing": ["min_days_between_induction", "patients_per_nurse"],
+    "Scheduling and staffing": [
+        "min_days_between_induction",
+        "phase_slip_days",
+        "checkin_early_minutes",
+        "patients_per_nurse",
+    ],
     "Reminders and REMS": [
         "reminder_hours_before",
         "ride_reminder_hours_before",
@@ -361,3 +367,21 @@ class StaffShiftForm(CrispyMixin, forms.ModelForm):
         if data.get("starts") and data.get("ends") and data["starts"] >= data["ends"]:
             raise forms.ValidationError("A shift must start before it ends.")
         return data
+
+
+class ClosureForm(CrispyMixin, forms.ModelForm):
+    submit_label = "Add the closure"
+
+    class Meta:
+        model = Closure
+        fields = ["date", "opens", "closes", "reason"]
+        widgets = {"date": DateInput(), "opens": TimeInput(), "closes": TimeInput()}
+        labels = {"opens": "Reduced hours: opens", "closes": "Reduced hours: closes"}
+        help_texts = {"closes": "Leave both times empty when the clinic is closed all day."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(Layout(Row(Column("date"), Column("opens"), Column("closes")), "reason"))
+
+    def validate_unique(self):
+        """The service says when the date already has a closure."""

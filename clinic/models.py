@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.places import Chair, Closure, OpeningHours, Weekday  # noqa: F401 - the places, re-exported
+
 from .memo import forget, remembered
 from .settings_row import create_missing_row
 
@@ -103,6 +105,8 @@ class ClinicSettings(models.Model):
         max_length=60, default="40,90", help_text="Minutes after the first device for MOAA/S and CADSS checks."
     )
     min_days_between_induction = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
+    phase_slip_days = models.PositiveSmallIntegerField(default=7, validators=[MaxValueValidator(28)])
+    checkin_early_minutes = models.PositiveSmallIntegerField(default=60, validators=[MaxValueValidator(240)])
     patients_per_nurse = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1)])
     reminder_hours_before = models.PositiveSmallIntegerField(default=24)
     ride_reminder_hours_before = models.PositiveSmallIntegerField(default=48)
@@ -168,46 +172,6 @@ class ClinicSettings(models.Model):
 
 
 # Where each configurable number comes from: shown beside the field on the settings page.
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
-
-
-class OpeningHours(models.Model):
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, unique=True)
-    opens = models.TimeField()
-    closes = models.TimeField()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["weekday"]
-        verbose_name_plural = "opening hours"
-        constraints = [
-            models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")), name="opens_before_closes")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
-
-
-class Chair(models.Model):
-    name = models.CharField(max_length=60, unique=True)
-    location = models.CharField(max_length=120, blank=True)
-    is_active = models.BooleanField("active", default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StaffShift(models.Model):

@@ -7,7 +7,8 @@ registered for it in order, so it needs no knowledge of the areas that extend it
     def course_panel(request, course) -> dict | None: ...
 
 Pages: "patient" (obj: Patient), "portal" (obj: Patient), "course" (obj: Course),
-"booking" (obj: TreatmentSession), "plan_course" (obj: Patient or None).
+"booking" (obj: TreatmentSession), "plan_course" (obj: Patient, a previewed plan with .patient,
+.protocol and .starts, or None), "course_review" (obj: Course), "closures" (obj: None).
 
 A panel that needs a figure about the page's object (a sum, whether something exists) contributes it to
 the page's one query instead of running its own: ``register_value(page, name)`` gives an expression

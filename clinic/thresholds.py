@@ -17,6 +17,8 @@ THRESHOLD_SOURCES: dict[str, str] = {
     "bp_check_minutes": "SPRAVATO label: BP peaks about 40 minutes after dosing. Default 40.",
     "sedation_check_minutes": "Clinic protocol: times for MOAA/S and CADSS checks. Default 40 and 90 minutes.",
     "min_days_between_induction": "Clinic protocol for twice-weekly induction (e.g. Mon/Thu). Default 2 days.",
+    "phase_slip_days": "Clinic protocol: an induction session may move this many days past week 4. Default 7.",
+    "checkin_early_minutes": "Clinic policy: check-in opens this many minutes before the booking. Default 60.",
     "patients_per_nurse": "Clinic staffing policy: patients one nurse may monitor at once. Default 2.",
     "reminder_hours_before": "Clinic policy: appointment reminder lead time. Default 24 hours.",
     "ride_reminder_hours_before": "Clinic policy: unconfirmed-ride reminder lead time. Default 48 hours.",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, views_places
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("manage/chairs/<int:pk>/", views.chair_edit, name="chair_edit"),
     path("manage/settings/", views.clinic_settings, name="clinic_settings"),
     path("manage/hours/", views.opening_hours, name="opening_hours"),
+    path("manage/closures/", views_places.closure_list, name="closure_list"),
+    path("manage/closures/<int:pk>/delete/", views_places.closure_delete, name="closure_delete"),
     path("manage/rota/", views.rota, name="rota"),
     path("manage/rota/<int:pk>/delete/", views.shift_delete, name="shift_delete"),
     path("django-admin/", admin.site.urls),

@@ -8,6 +8,7 @@ import factory
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, RemsStatus, Role, Sex, StaffShift, User
+from clinic.places import Closure
 from sessions.models import (
     Course,
     Protocol,
@@ -90,6 +91,14 @@ class StaffShiftFactory(factory.django.DjangoModelFactory):
 
     date = factory.LazyFunction(timezone.localdate)
     staff = factory.SubFactory(StaffFactory)
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    date = factory.Sequence(lambda n: timezone.localdate() + dt.timedelta(days=30 + n))
+    reason = "Staff training"
 
 
 def open_weekdays(opens: dt.time = dt.time(8), closes: dt.time = dt.time(18)) -> None:

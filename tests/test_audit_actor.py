@@ -19,8 +19,10 @@ import time_machine
 from django.apps import apps
 from django.db.models import Max
 
+from clinic import places
 from clinic import services as clinic_services
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, Sex, StaffShift, User
+from clinic.places import Closure
 from sessions.billing import charges, payments, plans
 from sessions.billing import setup as billing_setup
 from sessions.models import (
@@ -619,6 +621,14 @@ def test_adding_and_removing_a_shift_names_the_actor(w):
         shift = clinic_services.shift_add(by=w.actor, date=MONDAY, staff=w.nurse, starts=dt.time(8), ends=dt.time(16))
         clinic_services.shift_remove(by=w.actor, shift=shift)
     assert_rows_name(rows, w.actor, StaffShift)
+    assert {r.history_type for r in rows} == {"+", "-"}
+
+
+def test_adding_and_removing_a_closure_names_the_actor(w):
+    with history_written() as rows:
+        closure = places.closure_add(by=w.actor, date=MONDAY + dt.timedelta(days=3), reason="Staff training")
+        places.closure_remove(by=w.actor, closure=closure)
+    assert_rows_name(rows, w.actor, Closure)
     assert {r.history_type for r in rows} == {"+", "-"}
 
 

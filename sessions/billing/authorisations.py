@@ -25,6 +25,11 @@ class AuthorisationStatus:
         return max(self.authorisation.sessions_authorised - self.used - self.planned, 0)
 
     @property
+    def beyond(self) -> int:
+        """Planned sessions the authorisation does not cover (past its count or its end)."""
+        return len(self.beyond_count) + len(self.beyond_dates)
+
+    @property
     def remaining_to_use(self) -> int:
         return max(self.authorisation.sessions_authorised - self.used, 0)
 
@@ -64,6 +69,19 @@ class AuthorisationStatus:
         return out
 
 
+@dataclass(frozen=True)
+class PlannedVisit:
+    """A session a plan would book (not saved yet), counted against the authorisations like a booking."""
+
+    planned_start: dt.datetime
+    protocol_id: int
+    status: str = SessionStatus.SCHEDULED
+
+    @property
+    def course(self) -> PlannedVisit:  # _status reads session.course.protocol_id
+        return self
+
+
 def _current(auths: list[PriorAuthorisation], today: dt.date) -> list[PriorAuthorisation]:
     current = [a for a in auths if a.ends_on >= today]
     if not current and auths:
@@ -95,8 +113,13 @@ def _counted_sessions(patient_ids):
     )
 
 
-def authorisation_status(*, patient: Patient, protocol=None, today: dt.date | None = None) -> list[AuthorisationStatus]:
-    """Each current (or most recent) authorisation with what is used, planned and beyond it. Two queries."""
+def authorisation_status(
+    *, patient: Patient, protocol=None, today: dt.date | None = None, planned: list[PlannedVisit] = ()
+) -> list[AuthorisationStatus]:
+    """Each current (or most recent) authorisation with what is used, planned and beyond it. Two queries.
+
+    ``protocol`` keeps the authorisations for that protocol (or any protocol); ``planned`` adds the sessions
+    a plan would book (a preview), so the warnings name those beyond the authorised count or dates."""
     today = today or timezone.localdate()
     auths = list(PriorAuthorisation.objects.filter(patient=patient).select_related("payer", "protocol"))
     if protocol is not None:
@@ -105,7 +128,7 @@ def authorisation_status(*, patient: Patient, protocol=None, today: dt.date | No
     if not current:
         return []
     tz = ClinicSettings.load().tz
-    sessions = list(_counted_sessions([patient.pk]))
+    sessions = sorted([*_counted_sessions([patient.pk]), *planned], key=lambda s: s.planned_start)
     return [_status(a, sessions, today, tz) for a in current]
 
 

@@ -9,7 +9,7 @@ from clinic.audit import register_patient_history
 from clinic.panels import panel_values, register_panel, register_value
 from sessions.billing import coding
 from sessions.billing import services as billing
-from sessions.billing.authorisations import authorisation_status
+from sessions.billing.authorisations import PlannedVisit, authorisation_status
 from sessions.billing.ledger import balance_expression, balance_in_cents
 from sessions.models import (
     RELEASED_STATUSES,
@@ -83,13 +83,27 @@ def course_panel(request, course) -> dict:
 
 
 @register_panel("plan_course", order=60, template=T + "plan_course.html")
-def plan_course_panel(request, patient) -> dict | None:
-    if patient is None:
+def plan_course_panel(request, plan) -> dict | None:
+    """``plan``: the patient, or a previewed plan (``.patient``, ``.protocol``, ``.starts``) whose sessions
+    are counted against the authorisations for its protocol."""
+    if plan is None:
         return None
+    patient, protocol = getattr(plan, "patient", plan), getattr(plan, "protocol", None)
+    planned = [PlannedVisit(start, protocol.pk) for start in getattr(plan, "starts", ())]
     return {
         "patient": patient,
         "coverage": billing.coverage_in_force(patient=patient, on=timezone.localdate()),
-        "authorisations": authorisation_status(patient=patient),
+        "authorisations": authorisation_status(patient=patient, protocol=protocol, planned=planned),
+    }
+
+
+@register_panel("course_review", order=60, template=T + "plan_course.html")
+def course_review_panel(request, course) -> dict:
+    """The review page: the authorisations for the course's protocol, with what is already booked."""
+    return {
+        "patient": course.patient,
+        "coverage": billing.coverage_in_force(patient=course.patient, on=timezone.localdate()),
+        "authorisations": authorisation_status(patient=course.patient, protocol=course.protocol),
     }
 
 

@@ -9,6 +9,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from clinic.places import Capability
+
 
 class Treatment(models.TextChoices):
     ESKETAMINE = "esketamine", "Esketamine nasal spray"
@@ -39,6 +41,13 @@ class Protocol(models.Model):
     @property
     def is_infusion(self) -> bool:
         return self.treatment == Treatment.KETAMINE_IV
+
+    @property
+    def chair_need(self) -> str | None:
+        """What a chair must serve for this protocol's visits (a clinic.places.Capability), None: any chair."""
+        return {Treatment.ESKETAMINE: Capability.NASAL_SPRAY, Treatment.KETAMINE_IV: Capability.IV_INFUSION}.get(
+            self.treatment
+        )
 
 
 class PhaseKind(models.TextChoices):

@@ -68,6 +68,8 @@ def _book_today(ctx: DemoContext, cs: ClinicSettings, want: int) -> None:
         if TreatmentSession.objects.overlapping(start, end).filter(patient=course.patient).exists():
             continue
         for chair in ctx.chairs:
+            if not chair.serves(course.protocol.chair_need):
+                continue
             if TreatmentSession.objects.overlapping(start, end).filter(chair=chair).exists():
                 continue
             number = course.sessions.exclude(status__in=["cancelled", "no_show"]).count() + 1
@@ -103,20 +105,24 @@ def _checklist(s: TreatmentSession) -> dict:
 
 
 def _retime(s: TreatmentSession, ctx: DemoContext, *, arrival: dt.datetime) -> None:
-    """Move today's booking to when the demo says the patient arrived, on a chair free then.
+    """Move today's booking to when the demo says the patient arrived, on a chair free then that can serve
+    the protocol; refuse (ValidationError: the session stays scheduled) when there is none.
 
-    The demo's live states are set relative to the moment it is seeded; without this the day board
-    would show a patient booked at 09:00 whose observation clock started minutes ago.
+    The demo's live states are set relative to the moment it is seeded, whatever the hour; without this
+    the day board would show a patient booked at 09:00 whose observation clock started minutes ago, or
+    several patients in one chair.
     """
     start = arrival.replace(second=0, microsecond=0)
     end = start + s.phase.chair_duration
-    if timezone.localdate(start) != timezone.localdate(s.planned_start):
-        return  # seeded just after midnight: keep the booking as it is
+    tz = ClinicSettings.load().tz
+    if timezone.localdate(start, tz) != timezone.localdate(s.planned_start, tz):
+        raise ValidationError("Seeded just after midnight: the arrival would be yesterday.")
     others = TreatmentSession.objects.overlapping(start, end).exclude(pk=s.pk)
     if others.filter(patient_id=s.patient_id).exists():
-        return
+        raise ValidationError("The patient has another visit then.")
+    need = s.course.protocol.chair_need
     for chair in [s.chair, *[c for c in ctx.chairs if c.pk != s.chair_id]]:
-        if not others.filter(chair=chair).exists():
+        if chair.serves(need) and chair.is_active and not others.filter(chair=chair).exists():
             s.chair, s.planned_start, s.planned_end = chair, start, end
             admin = ctx.users.get("admin")
             audited_save(
@@ -128,6 +134,7 @@ def _retime(s: TreatmentSession, ctx: DemoContext, *, arrival: dt.datetime) -> N
             renumber(s.course, by=admin)
             s.refresh_from_db()
             return
+    raise ValidationError("No chair able to serve the protocol is free at the arrival time.")
 
 
 def _advance(s, ctx, lots_, nurse, prescriber, state: str) -> None:

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.forms import ActionForm, DateInput, TimeInput
-from clinic.models import Patient
+from clinic.models import Chair, Patient
 from sessions.models import AmendedField, CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
 from sessions.models.monitoring import (
     CADSS6_ITEMS,
@@ -65,13 +65,31 @@ class CheckInForm(forms.ModelForm):
         ]
         widgets = {"medication_changes": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, action: str = "", submit_label: str = "Check in", **kwargs):
+    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, label="Move to a free chair")
+
+    def __init__(
+        self, *args, action: str = "", submit_label: str = "Check in", occupied: tuple[str, list] = ("", []), **kwargs
+    ):
+        """``occupied``: when the booked chair is occupied, the message and the free chairs to offer."""
         super().__init__(*args, **kwargs)
         self.fields["identity_confirmed"].required = True
         self.fields["identity_confirmed"].label = "Identity confirmed (name and date of birth)"
+        message, free = occupied
+        first = []
+        if message:
+            self.fields["chair"].queryset = Chair.objects.filter(pk__in=[c.pk for c in free]).order_by("name")
+            self.fields["chair"].help_text = (
+                f"{message} The booking moves to the chair you choose."
+                if free
+                else f"{message} No other chair able to serve this protocol is free: wait until it is discharged."
+            )
+            first = ["chair"]
+        else:
+            del self.fields["chair"]
         self.helper = FormHelper()
         self.helper.form_action = action
         self.helper.layout = Layout(
+            *first,
             "identity_confirmed",
             Row(Column("no_food_2h"), Column("no_drink_30min")),
             "nasal_spray_ok",

@@ -14,7 +14,13 @@ Readings are appended rows, so two nurses recording on the same session at once 
 other. A signed (discharged) record is read-only: corrections are amendments (``amendment_add``).
 """
 
-from sessions.monitoring.checkin import CHECKLIST_FIELDS, ride_arrived, session_check_in
+from sessions.monitoring.checkin import (
+    CHECKLIST_FIELDS,
+    checkin_chair_choices,
+    checkin_time_blocker,
+    ride_arrived,
+    session_check_in,
+)
 from sessions.monitoring.dosing import (
     administer_device,
     infusion_end,
@@ -42,6 +48,8 @@ __all__ = [
     "adverse_event_record",
     "amendment_add",
     "assessment_record",
+    "checkin_chair_choices",
+    "checkin_time_blocker",
     "decision_for",
     "dosing_blockers",
     "dosing_decision_record",

@@ -208,6 +208,9 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
             initial=None if checkin else CheckInForm.initial_for(session.patient, ride),
             action=url("session_check_in"),
             submit_label="Update checklist" if checkin else "Check in",
+            occupied=monitoring.checkin_chair_choices(session)
+            if session.status == SessionStatus.SCHEDULED
+            else ("", []),
         ),
         "vitals": VitalsForm(action=url("session_vitals")),
         "decision": DecisionForm(action=url("session_decision")),
@@ -260,6 +263,9 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
         "device_mg": ESKETAMINE_DEVICE_MG,
         "planned_dose": titration.planned_text(session),
         "dose_changeable": titration.dose_changeable(session),
+        "checkin_blocker": monitoring.checkin_time_blocker(session)
+        if session.status == SessionStatus.SCHEDULED
+        else "",
         "can_change_dose": titration.can_change_dose(request.user),
         "can_excuse_checks": missed.can_excuse_checks(request.user),
         "unrecorded": timeline.unrecorded_checks(state["checks"], state["now"])

@@ -18,6 +18,7 @@ from sessions.models import (
     Alert,
     InvalidTransition,
     Scale,
+    SessionStatus,
     TreatmentSession,
 )
 from sessions.monitoring import alerts as alert_services
@@ -54,6 +55,8 @@ def _action(
     done: str,
 ) -> HttpResponse:
     session = _session(request, pk)
+    if callable(form):  # a form that depends on the session
+        form = form(session)
     if form.is_valid():
         try:
             call(session, form.cleaned_data)
@@ -73,9 +76,13 @@ def _action(
 @require_POST
 def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     def call(s, d):
-        monitoring.session_check_in(session=s, by=request.user, checklist=d)
+        monitoring.session_check_in(session=s, by=request.user, checklist=d, chair=d.get("chair"))
 
-    return _action(request, pk, "checkin", CheckInForm(request.POST), call, "Checked in.")
+    def form(s):
+        occupied = monitoring.checkin_chair_choices(s) if s.status == SessionStatus.SCHEDULED else ("", [])
+        return CheckInForm(request.POST, occupied=occupied)
+
+    return _action(request, pk, "checkin", form, call, "Checked in.")
 
 
 @clinical_required

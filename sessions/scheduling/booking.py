@@ -30,7 +30,8 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.scheduling.diary import ClinicDiary, Slot
-from sessions.scheduling.planning import check_patient_may_book, min_days_between, next_free_slots
+from sessions.scheduling.planning import cannot_serve, check_patient_may_book, min_days_between, next_free_slots
+from sessions.scheduling.windows import check_phase_window
 
 CHANGED_MESSAGE = "This booking changed since you opened it (someone else saved it first). Reload to see the change."
 
@@ -184,6 +185,8 @@ def _check_slot(
         raise ValidationError({"date": "That time is in the past; choose a later time."})
     if not chair.is_active:
         raise ValidationError({"chair": f"{chair.name} is inactive; choose an active chair."})
+    if not chair.serves(phase.protocol.chair_need):
+        raise ValidationError({"chair": cannot_serve(chair, phase.protocol.chair_need)})
     check_patient_may_book(patient, phase)
     day = start.astimezone(settings.tz).date()
     diary = ClinicDiary.load(start=day, end=day, settings=settings)
@@ -193,6 +196,9 @@ def _check_slot(
     if not diary.fits_opening_hours(start, end):
         opening = diary.opening(day)
         hours = f"{opening[0]:%H:%M}–{opening[1]:%H:%M}" if opening else "closed"
+        closure = diary.closures.get(day)
+        if closure is not None:
+            hours += f", {closure.reason}"
         raise ValidationError(
             {
                 "time": f"Outside opening hours ({day:%A}: {hours}); the visit would end at {end.astimezone(settings.tz):%H:%M}."
@@ -251,11 +257,19 @@ def session_book(
 
 @transaction.atomic
 def session_reschedule(
-    *, session: TreatmentSession, start: dt.datetime, chair: Chair, by: User, version: int | None
+    *,
+    session: TreatmentSession,
+    start: dt.datetime,
+    chair: Chair,
+    by: User,
+    version: int | None,
+    window_reason: str = "",
 ) -> TreatmentSession:
+    """Move a booking; beyond its phase's window only a prescriber may, with ``window_reason``."""
     session = _locked(session, version)
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError(f"A session that is {session.get_status_display().lower()} cannot be moved.")
+    window_note = check_phase_window(session=session, start=start, by=by, reason=window_reason)
     end = _check_slot(
         phase=session.phase,
         patient=session.patient,
@@ -269,7 +283,10 @@ def session_reschedule(
     session.planned_start, session.planned_end, session.chair = start, end, chair
     session.version += 1
     tz = ClinicSettings.load().tz
-    audited(session, by=by, reason=f"Rescheduled from {old.astimezone(tz):%Y-%m-%d %H:%M}")
+    note = f"Rescheduled from {old.astimezone(tz):%Y-%m-%d %H:%M}"
+    if window_note:  # the prescriber's reason first: the history column is short
+        note = f"{window_note} ({note.lower()})"
+    audited(session, by=by, reason=note)
     try:
         with transaction.atomic():
             session.save(update_fields=["planned_start", "planned_end", "chair", "version", "updated_at"])

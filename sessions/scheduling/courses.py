@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.audit import audited, audited_save
-from clinic.models import Chair, Patient, User
+from clinic.models import Chair, ClinicSettings, Patient, User
 from sessions.billing.charges import charge_release_fee
 from sessions.models import (
     IN_CLINIC_STATUSES,
@@ -24,6 +24,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.scheduling.booking import insert_slots, renumber
+from sessions.scheduling.plan_preview import PlanChanged, first_phase, plan_changes
 from sessions.scheduling.planning import plan_phase
 
 
@@ -38,8 +39,12 @@ def course_create(
     time: dt.time,
     by: User,
     preferred_chair: Chair | None = None,
+    previewed: list[tuple[str, int]] | None = None,
 ) -> Course:
-    """Create a course and book its first phase as concrete sessions."""
+    """Create a course and book its first phase as concrete sessions.
+
+    With ``previewed`` (the plan the admin saw, from its signed token) nothing is booked unless the plan
+    is still exactly that: ``PlanChanged`` says what differs."""
     open_course = (
         Course.objects.filter(patient=patient).exclude(status=CourseStatus.ENDED).select_related("protocol").first()
     )
@@ -55,9 +60,7 @@ def course_create(
         raise ValidationError({"protocol": "This protocol is inactive."})
     if not prescriber.is_prescriber or not prescriber.is_active:
         raise ValidationError({"prescriber": "Choose an active prescriber."})
-    phase = protocol.phases.order_by("order").first()
-    if phase is None:
-        raise ValidationError({"protocol": "This protocol has no phases to plan."})
+    phase = first_phase(protocol)
     slots = plan_phase(
         phase=phase,
         start_date=start_date,
@@ -66,6 +69,10 @@ def course_create(
         patient=patient,
         preferred_chair=preferred_chair,
     )
+    if previewed is not None:
+        changes = plan_changes(previewed, slots, ClinicSettings.load().tz)
+        if changes:
+            raise PlanChanged(changes)
     course = Course(
         patient=patient,
         protocol=protocol,

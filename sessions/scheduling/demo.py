@@ -68,7 +68,7 @@ def _dates(start: dt.date, weekdays: list[int], per_week: int, interval: int, co
     return out
 
 
-def _place(diary: ClinicDiary, patient_id: int, day: dt.date, time: dt.time, minutes: int):
+def _place(diary: ClinicDiary, patient_id: int, day: dt.date, time: dt.time, minutes: int, need: str | None):
     opening = diary.opening(day)
     if opening is None:
         return None
@@ -85,7 +85,7 @@ def _place(diary: ClinicDiary, patient_id: int, day: dt.date, time: dt.time, min
         t -= STEP
     for start in candidates:
         end = start + length
-        chair = diary.free_chair(start, end, patient_id=patient_id)
+        chair = diary.free_chair(start, end, patient_id=patient_id, need=need)
         if chair is not None:
             diary.add(Busy(0, chair.pk, patient_id, start, end))
             return start, end, chair
@@ -218,7 +218,7 @@ def seed_scheduling(ctx: DemoContext) -> None:
                     break
                 if spec.status == CourseStatus.ENDED and day >= today:
                     break
-                placed = _place(diary, patient.pk, day, spec.time, minutes)
+                placed = _place(diary, patient.pk, day, spec.time, minutes, course.protocol.chair_need)
                 if placed is None:
                     continue
                 s_start, s_end, chair = placed

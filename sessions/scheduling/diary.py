@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from clinic.models import Chair, ClinicSettings, OpeningHours
+from clinic.places import Closure, closures_between, hours_on
 from sessions.models import ProtocolPhase, TreatmentSession
 from sessions.models.scheduling import MAX_VISIT
 
@@ -57,6 +58,7 @@ class ClinicDiary:
     window_end: dt.datetime
     by_chair: dict[int, list[Busy]] = field(default_factory=lambda: defaultdict(list))
     by_patient: dict[int, list[Busy]] = field(default_factory=lambda: defaultdict(list))
+    closures: dict[dt.date, Closure] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -78,6 +80,7 @@ class ClinicDiary:
             chairs=chairs,
             window_start=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
             window_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+            closures=closures_between(start, end),
         )
         rows = (
             TreatmentSession.objects.holding_time()
@@ -101,7 +104,8 @@ class ClinicDiary:
         return end <= self.window_end
 
     def opening(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
-        hours = self.hours.get(day.weekday())
+        """The day's opening hours, closures and reduced hours for the date included."""
+        hours = hours_on(day, self.hours, self.closures)
         if hours is None:
             return None
         return (
@@ -128,12 +132,21 @@ class ClinicDiary:
             return None
         return self._clash(self.by_patient.get(patient_id, []), start, end)
 
+    def chairs_serving(self, need: str | None) -> list[Chair]:
+        return [c for c in self.chairs if c.serves(need)]
+
     def free_chair(
-        self, start: dt.datetime, end: dt.datetime, *, patient_id: int | None, preferred: Chair | None = None
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        patient_id: int | None,
+        preferred: Chair | None = None,
+        need: str | None = None,
     ) -> Chair | None:
         if self.patient_clash(patient_id, start, end):
             return None
-        chairs = self.chairs
+        chairs = self.chairs_serving(need)
         if preferred is not None:
             chairs = [c for c in chairs if c.pk == preferred.pk] + [c for c in chairs if c.pk != preferred.pk]
         for chair in chairs:

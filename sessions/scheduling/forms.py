@@ -36,6 +36,7 @@ class CourseForm(CrispyMixin, forms.Form):
     preferred_chair = forms.ModelChoiceField(
         queryset=Chair.objects.all(), required=False, help_text="Leave empty to take any free chair."
     )
+    plan_token = forms.CharField(required=False, widget=forms.HiddenInput)  # the plan the preview showed
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +52,7 @@ class CourseForm(CrispyMixin, forms.Form):
                 Row(Column("prescriber"), Column("preferred_chair")),
                 Row(Column("start_date"), Column("time")),
                 "weekdays",
+                "plan_token",
             )
         )
         self.helper.form_id = "plan-course-form"
@@ -120,6 +122,12 @@ class RescheduleForm(forms.Form):
     date = forms.DateField(widget=DateInput())
     time = forms.TimeField(widget=TimeInput())
     chair = forms.ModelChoiceField(queryset=Chair.objects.none())
+    window_reason = forms.CharField(
+        label="Reason to move beyond the phase's window (prescriber)",
+        max_length=200,
+        required=False,
+        help_text="Only needed for a day after the phase's weeks and the clinic's allowed slip.",
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -127,7 +135,7 @@ class RescheduleForm(forms.Form):
         self.fields["chair"].queryset = Chair.objects.order_by("-is_active", "name")
         self.helper = FormHelper()
         self.helper.form_tag = False
-        self.helper.layout = Layout(Row(Column("date"), Column("time"), Column("chair")), "version")
+        self.helper.layout = Layout(Row(Column("date"), Column("time"), Column("chair")), "window_reason", "version")
         self.helper.add_input(Submit("submit", "Move the booking", css_class="btn-primary"))
 
     def start(self) -> dt.datetime:

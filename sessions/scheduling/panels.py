@@ -1,14 +1,17 @@
 """What scheduling adds to shared pages and records: a patient's courses and next appointments on the
-patient page, and the upcoming bookings that hold a patient or a chair (asked before archiving one)."""
+patient page, the bookings a closure no longer fits on the closures page, and the upcoming bookings that
+hold a patient or a chair (asked before archiving one)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from clinic.holds import register_hold
+from clinic.models import ClinicSettings
 from clinic.panels import register_panel
 from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
 from sessions.scheduling.calendars import with_series
+from sessions.scheduling.closures import bookings_hit_by_closures
 
 
 @register_panel("patient", order=20, template="sessions/scheduling/_patient_panel.html")
@@ -21,6 +24,11 @@ def patient_courses(request, patient) -> dict:
         .order_by("planned_start")[:5]
     )
     return {"patient": patient, "courses": courses, "upcoming": upcoming}
+
+
+@register_panel("closures", order=10, template="sessions/scheduling/_closure_bookings.html")
+def closure_bookings(request, _obj) -> dict:
+    return {"hit": bookings_hit_by_closures(), "tz": ClinicSettings.load().tz}
 
 
 @register_hold("patient")

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, Patient, Weekday
+from clinic.places import Capability
 from sessions.models import PhaseKind, ProtocolPhase
 from sessions.scheduling.diary import STEP, Busy, ClinicDiary, Slot
 
@@ -73,6 +74,11 @@ def _candidate_starts(diary: ClinicDiary, day: dt.date, preferred: dt.time, leng
         if t + length <= closes:
             yield t
         t -= STEP
+
+
+def cannot_serve(chair: Chair, need: str | None) -> str:
+    what = Capability(need).label.lower() if need else "this visit"
+    return f"{chair.name} cannot serve {what}; choose a chair that can (Chairs page: what each chair serves)."
 
 
 def check_patient_may_book(patient: Patient | None, phase: ProtocolPhase) -> None:
@@ -156,6 +162,9 @@ def plan_phase(
         raise ValidationError({"start_date": "Plans start within the next two years; choose an earlier day."})
     if preferred_chair is not None and not preferred_chair.is_active:
         raise ValidationError({"preferred_chair": f"{preferred_chair.name} is inactive; choose an active chair."})
+    need = phase.protocol.chair_need
+    if preferred_chair is not None and not preferred_chair.serves(need):
+        raise ValidationError({"preferred_chair": cannot_serve(preferred_chair, need)})
     check_patient_may_book(patient, phase)
     count = count or phase.planned_session_count or OPEN_ENDED_DEFAULT_SESSIONS
     interval = interval_weeks or phase.interval_weeks
@@ -166,8 +175,8 @@ def plan_phase(
         diary = ClinicDiary.load(
             start=start_date, end=horizon, ignore_session_ids=ignore_session_ids, settings=settings
         )
-    if not diary.chairs:
-        raise ValidationError("There is no active chair to book.")
+    if not diary.chairs_serving(need):
+        raise ValidationError("There is no active chair that can serve this protocol to book.")
     minutes = visit_minutes(phase, settings)
     length = dt.timedelta(minutes=minutes)
     check_weekdays(diary, phase, weekdays, time, minutes)
@@ -196,7 +205,7 @@ def plan_phase(
                     if candidate <= now:
                         continue
                     chair = diary.free_chair(
-                        candidate, candidate + length, patient_id=patient_id, preferred=preferred_chair
+                        candidate, candidate + length, patient_id=patient_id, preferred=preferred_chair, need=need
                     )
                     if chair is not None:
                         slot_start = candidate
@@ -247,7 +256,7 @@ def next_free_slots(
             settings=settings,
         )
     length = dt.timedelta(minutes=visit_minutes(phase, settings))
-    chairs = [chair] if chair is not None else diary.chairs
+    chairs = [c for c in ([chair] if chair is not None else diary.chairs) if c.serves(phase.protocol.chair_need)]
     keep_away_from = keep_away_from or []
     patient_id = patient.pk if patient else None
     found: list[Slot] = []

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicSettings
 from sessions.models import ReminderKind, RideStatus, SentReminder, SessionStatus, TreatmentSession
+from sessions.scheduling.closures import bookings_hit_by_closures, is_hit_by_closure
 from sessions.scheduling.portal import preparation
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ def due_reminders(now: dt.datetime | None = None) -> list[tuple[int, str]]:
         .exclude(ride__status=RideStatus.CONFIRMED)
         .filter(not_sent(ReminderKind.RIDE))
     )
+    closed = {session.pk for session, _closure in bookings_hit_by_closures(now)}
     due = [(pk, ReminderKind.APPOINTMENT.value) for pk in appointment.values_list("pk", flat=True)]
     due += [(pk, ReminderKind.RIDE.value) for pk in ride.values_list("pk", flat=True)]
-    return due
+    return [(pk, kind) for pk, kind in due if pk not in closed]
 
 
 def enqueue_due_reminders(now: dt.datetime | None = None) -> int:
@@ -66,6 +68,8 @@ def send_reminder(*, session_id: int, kind: str) -> str:
             .first()
         )
         if session is None or session.status != SessionStatus.SCHEDULED or not session.patient.email:
+            return "skipped"
+        if is_hit_by_closure(session):  # the clinic closed that day since: the admin moves it first
             return "skipped"
         if kind == ReminderKind.RIDE and getattr(session, "ride", None) and session.ride.status == RideStatus.CONFIRMED:
             return "skipped"

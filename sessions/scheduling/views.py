@@ -30,7 +30,16 @@ from sessions.scheduling.forms import (
     ReviewForm,
     SlotForm,
 )
+from sessions.scheduling.plan_preview import (
+    PlanChanged,
+    PlannedCourse,
+    first_phase,
+    plan_token,
+    preview_lines,
+    read_plan_token,
+)
 from sessions.scheduling.planning import plan_phase
+from sessions.scheduling.windows import out_of_window_ids
 
 # Calendars page a few years either way; far-off dates (year 1 or 9999) would overflow the date arithmetic.
 CALENDAR_REACH = dt.timedelta(days=366 * 20)
@@ -60,6 +69,8 @@ def course_list(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 def course_create(request: HttpRequest) -> HttpResponse:
+    """Preview, then book: the booking is what the preview showed (its signed token), or the admin is told
+    what changed and sees the new preview."""
     settings = ClinicSettings.load()
     initial = {"start_date": timezone.localdate(timezone=settings.tz), "weekdays": [0, 3], "time": dt.time(9, 0)}
     for key in ("patient", "protocol", "time", "start_date"):
@@ -75,18 +86,12 @@ def course_create(request: HttpRequest) -> HttpResponse:
     suggestions = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        previewed = read_plan_token(data["plan_token"], patient=data["patient"], protocol=data["protocol"])
         try:
-            if "preview" in request.POST:
-                phase = data["protocol"].phases.order_by("order").first()
-                preview = plan_phase(
-                    phase=phase,
-                    start_date=data["start_date"],
-                    weekdays=data["weekdays"],
-                    time=data["time"],
-                    patient=data["patient"],
-                    preferred_chair=data["preferred_chair"],
-                )
-                warnings = _plan_warnings(preview, data["protocol"].is_esketamine, settings)
+            if "preview" in request.POST or previewed is None:
+                if "preview" not in request.POST:
+                    messages.info(request, "Check the preview below, then book the course: nothing is saved yet.")
+                preview = _preview(data)
             else:
                 course = course_services.course_create(
                     patient=data["patient"],
@@ -97,25 +102,51 @@ def course_create(request: HttpRequest) -> HttpResponse:
                     time=data["time"],
                     preferred_chair=data["preferred_chair"],
                     by=request.user,
+                    previewed=previewed,
                 )
-                messages.success(request, f"Course planned: {course.sessions.count()} sessions booked.")
+                messages.success(request, f"Course planned: {course.sessions.count()} sessions booked as previewed.")
                 return redirect(course)
+        except PlanChanged as exc:
+            form.add_error(None, exc)
+            preview = _preview(data)
         except booking.BookingConflict as exc:
             form.add_error(None, exc)
             suggestions = exc.suggestions
         except ValidationError as exc:
             apply_service_errors(form, exc)
+    lines = []
+    if preview:
+        data = form.cleaned_data
+        warnings = _plan_warnings(preview, data["protocol"].is_esketamine, settings)
+        lines = preview_lines(preview, time=data["time"], preferred_chair=data["preferred_chair"], tz=settings.tz)
+        form.data = form.data.copy()
+        form.data["plan_token"] = plan_token(preview, patient=data["patient"], protocol=data["protocol"])
     patient = form.cleaned_data.get("patient") if hasattr(form, "cleaned_data") else None
     if patient is None and str(initial.get("patient", "")).isdigit():
         patient = Patient.objects.active().filter(pk=initial["patient"]).first()
+    if preview:  # the panels weigh the previewed sessions (e.g. against prior authorisations)
+        patient = PlannedCourse(patient, form.cleaned_data["protocol"], [slot.start for slot in preview])
     context = {
         "form": form,
         "preview": preview,
+        "lines": lines,
+        "differ": sum(1 for line in lines if line.differs),
         "warnings": warnings,
         "suggestions": suggestions,
         "panels": panels_for("plan_course", request, patient),
     }
     return render(request, "sessions/scheduling/course_create.html", context)
+
+
+def _preview(data: dict):
+    return plan_phase(
+        phase=first_phase(data["protocol"]),
+        start_date=data["start_date"],
+        weekdays=data["weekdays"],
+        time=data["time"],
+        patient=data["patient"],
+        preferred_chair=data["preferred_chair"],
+    )
 
 
 def _weekdays_from(day: dt.date) -> list[int]:
@@ -158,6 +189,7 @@ def _course_context(request: HttpRequest, course: Course) -> dict:
         with_series(course.sessions.select_related("chair", "phase", "ride")).order_by("planned_start", "pk")
     )
     now = timezone.now()
+    settings = ClinicSettings.load()
     phase = course.current_phase
     left_in_phase = [s for s in sessions if s.phase_id == phase.pk and s.status == SessionStatus.SCHEDULED]
     return {
@@ -165,11 +197,12 @@ def _course_context(request: HttpRequest, course: Course) -> dict:
         "sessions": sessions,
         "reviews": course.reviews.select_related("phase", "next_phase", "reviewed_by"),
         "upcoming": [s for s in sessions if s.planned_start >= now and s.status == SessionStatus.SCHEDULED],
+        "out_of_window": out_of_window_ids(course, sessions, settings),
         "needs_review": len(left_in_phase) <= 1 and course.status in review_services.REVIEWABLE,
         "can_review": review_services.can_review(course),
         "can_stop_early": review_services.can_stop_early(course, request.user),
         "panels": panels_for("course", request, course),
-        "tz": ClinicSettings.load().tz,
+        "tz": settings.tz,
     }
 
 
@@ -196,7 +229,12 @@ def course_review(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"Review recorded: {review.next_phase.name} is booked.")
             return redirect(course)
-    context = {"course": course, "form": form, "blocker": blocker}
+    context = {
+        "course": course,
+        "form": form,
+        "blocker": blocker,
+        "panels": panels_for("course_review", request, course),
+    }
     return render(request, "sessions/scheduling/course_review.html", context)
 
 

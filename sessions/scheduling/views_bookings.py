@@ -23,6 +23,7 @@ from sessions.scheduling.forms import (
     RideForm,
     VersionForm,
 )
+from sessions.scheduling.windows import session_window_end
 
 
 def _session(request: HttpRequest, pk: int) -> TreatmentSession:
@@ -51,6 +52,7 @@ def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> H
         "can_no_show": booking.can_no_show(session),
         "missed": booking.missed_session_options(session) if session.status == SessionStatus.NO_SHOW else None,
         "panels": panels_for("booking", request, session),
+        "window_end": session_window_end(session, settings) if session.status == SessionStatus.SCHEDULED else None,
         "PhaseKind": PhaseKind,
     }
     return render(request, "sessions/scheduling/booking_detail.html", context, status=forms.get("status", 200))
@@ -75,6 +77,7 @@ def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                 chair=form.cleaned_data["chair"],
                 by=request.user,
                 version=form.cleaned_data["version"],
+                window_reason=form.cleaned_data["window_reason"],
             )
         except booking.BookingConflict as exc:
             form.add_error(None, exc)

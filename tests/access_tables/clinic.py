@@ -29,6 +29,8 @@ TABLE = {
     "chair_edit": Case(ADMIN, kwargs=lambda w: {"pk": w.chair.pk}),
     "clinic_settings": Case(ADMIN),
     "opening_hours": Case(ADMIN),
+    "closure_list": Case(ADMIN),
+    "closure_delete": Case(ADMIN_POST, kwargs=lambda w: {"pk": w.closure.pk}),
     "rota": Case(ADMIN),
     "shift_delete": Case(ADMIN_POST, kwargs=lambda w: {"pk": w.shift.pk}),
 }
@@ -39,3 +41,4 @@ def build(world) -> None:
 
     world.chair = f.ChairFactory()
     world.shift = f.StaffShiftFactory(staff=world.staff)
+    world.closure = f.ClosureFactory()

@@ -26,6 +26,7 @@ NOT_CLINICAL = {
     "clinic_usersession",
     "clinic_openinghours",
     "clinic_chair",
+    "clinic_closure",
     "clinic_staffshift",
     "treatment_protocol",
     "treatment_protocolphase",

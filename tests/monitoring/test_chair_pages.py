@@ -12,7 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.billing.charges import charge_session
-from sessions.models import Administration, AmendedField, DoseChange, MissedCheck, Scale, SessionStatus
+from sessions.models import (
+    Administration,
+    AmendedField,
+    DoseChange,
+    MissedCheck,
+    Scale,
+    SessionStatus,
+    TreatmentSession,
+)
 from sessions.monitoring import services as m
 from tests import factories as f
 from tests.factories_billing import discharged_session, standard_prices
@@ -42,7 +50,7 @@ def test_a_prescriber_changes_the_planned_dose_on_the_session_page(prescriber_cl
     _course, (_first, second, _third) = course_with_day_one_given()
     url = reverse("session_detail", args=[second.pk])
     prescriber_client.get(url)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(25):  # a scheduled session: + when check-in opens, + who is in its chair
         page = prescriber_client.get(url)
     assert page.status_code == 200 and "Change the planned dose (prescriber)" in page.content.decode()
     r = prescriber_client.post(
@@ -73,7 +81,7 @@ def test_the_course_page_shows_the_planned_doses_and_a_prescriber_titrates_the_r
     prescriber_client, django_assert_max_num_queries
 ):
     course, (_first, second, third) = course_with_day_one_given()
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(27):  # + whether the review is possible, + the phase windows
         page = prescriber_client.get(reverse("course_detail", args=[course.pk]))
     assert page.status_code == 200
     assert "Planned doses" in page.content.decode() and 'id="course-dose-form"' in page.content.decode()
@@ -132,6 +140,8 @@ def observing_without_the_40_minute_bp(nurse):
     """A session dosed 125 minutes ago: all recorded but the 40-minute blood pressure."""
     _course, (_first, s, _third) = course_with_day_one_given()
     start = timezone.now() - dt.timedelta(minutes=125)
+    # Booked for when it was given: check-in opens only shortly before the booking.
+    TreatmentSession.objects.filter(pk=s.pk).update(planned_start=start, planned_end=start + s.phase.chair_duration)
     with time_machine.travel(start, tick=False) as clock:
         dosed(s, nurse, clock=clock)
         clock.move_to(start + dt.timedelta(minutes=40))

@@ -114,8 +114,9 @@ def test_the_board_shows_an_overdue_40_minute_check(staff_client, cast):
 
 
 def test_the_rems_form_shows_every_field_and_can_be_marked_submitted(staff_client, cast):
-    s = esketamine_session()
-    with time_machine.travel(timezone.now() - dt.timedelta(minutes=130), tick=False) as clock:
+    start = timezone.now() - dt.timedelta(minutes=130)
+    s = esketamine_session(planned_start=start)  # booked for when it was given: check-in opens shortly before
+    with time_machine.travel(start, tick=False) as clock:
         dosed(s, cast.staff, clock=clock)
         clock.shift(dt.timedelta(minutes=35))
         m.vitals_record(session=s, by=cast.staff, systolic=150, diastolic=90)

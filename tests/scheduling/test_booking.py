@@ -56,17 +56,17 @@ def test_planning_a_course_leaves_an_audit_trail(cast, chairs):
 
 def test_the_plan_page_books_a_course_and_shows_it(cast, chairs):
     client = client_for(cast.admin)
-    response = client.post(
-        "/courses/new/",
-        {
-            "patient": cast.patient_a.pk,
-            "protocol": f.protocol("esketamine-trd").pk,
-            "prescriber": cast.prescriber.pk,
-            "start_date": MONDAY.isoformat(),
-            "weekdays": ["0", "3"],
-            "time": "09:00",
-        },
-    )
+    request = {
+        "patient": cast.patient_a.pk,
+        "protocol": f.protocol("esketamine-trd").pk,
+        "prescriber": cast.prescriber.pk,
+        "start_date": MONDAY.isoformat(),
+        "weekdays": ["0", "3"],
+        "time": "09:00",
+    }
+    preview = client.post("/courses/new/", {**request, "preview": "1"}).content.decode()
+    token = re.search(r'name="plan_token" value="([^"]+)"', preview).group(1)
+    response = client.post("/courses/new/", {**request, "plan_token": token})
     course = Course.objects.get()
     assert response.status_code == 302 and response["Location"] == course.get_absolute_url()
     page = client.get(course.get_absolute_url()).content.decode()

@@ -181,4 +181,4 @@ def test_planning_runs_the_same_number_of_queries_for_4_or_40_sessions(chairs):
         f.TreatmentSessionFactory(chair=chairs[i % 2], planned_start=at(MONDAY + dt.timedelta(days=i), 12))
     f.clinic_settings()
     assert _queries_for(4) == _queries_for(40)
-    assert _queries_for(40) <= 4
+    assert _queries_for(40) <= 5  # settings, opening hours, closures, chairs, bookings in the window
