@@ -40,3 +40,21 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """One password-reset request, kept a day to rate-limit them per address and per client.
+
+    The address is stored hashed (requests name addresses that may belong to no one).
+    """
+
+    address_hash = models.CharField(max_length=64)
+    client = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        app_label = "clinic"
+        indexes = [models.Index(fields=["address_hash", "at"]), models.Index(fields=["client", "at"])]
+
+    def __str__(self) -> str:
+        return f"password reset request from {self.client} at {self.at:%Y-%m-%d %H:%M}"
