@@ -84,7 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "clinic.session_save.ResilientSessionMiddleware",  # a failed session save never hides a saved write
     "django.middleware.common.CommonMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx, read by views and the two-factor redirect
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -8,7 +8,9 @@ The row starts with the model's defaults; the admin edits it on the settings pag
 
 import clinic.models
 import django.utils.timezone
+from django.conf import settings
 from django.db import migrations, models
+import django.db.models.deletion
 
 
 def seed(apps, schema_editor):
@@ -74,6 +76,20 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['address_hash', 'at'], name='clinic_pass_address_e9428f_idx'), models.Index(fields=['client', 'at'], name='clinic_pass_client_e2daa0_idx')],
+            },
+        ),
+        # Idempotency keys of submitted forms (clinic/idempotency.py).
+        migrations.CreateModel(
+            name='FormSubmission',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=64)),
+                ('result_url', models.CharField(blank=True, max_length=300)),
+                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='formsubmission_once_per_user_key')],
             },
         ),
     ]

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from clinic.forms import ActionForm, DateInput, TimeInput
+from clinic.idempotency import key_field
 from clinic.models import Patient
 from clinic.validators import WithinYears
 from sessions.models import AmendedField, CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
@@ -106,7 +107,13 @@ class VitalsForm(ActionForm):
     )
     spo2 = forms.IntegerField(label="SpO2 %", required=False, min_value=SPO2_RANGE[0], max_value=SPO2_RANGE[1])
     taken_at = time_field()
-    layout = Layout(Row(Column("systolic"), Column("diastolic")), Row(Column("heart_rate"), Column("spo2")), "taken_at")
+    idempotency_key = key_field()  # a resubmission (retry, double tap) records nothing twice
+    layout = Layout(
+        Row(Column("systolic"), Column("diastolic")),
+        Row(Column("heart_rate"), Column("spo2")),
+        "taken_at",
+        "idempotency_key",
+    )
 
     def clean(self):
         data = super().clean()

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.forms import CrispyMixin, DateInput, TimeInput
+from clinic.idempotency import key_field
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
 from clinic.validators import no_hidden_characters, within_booking_reach
 from sessions.models import Protocol, ProtocolPhase, ReviewDecision, RideKind
@@ -164,6 +165,7 @@ class SlotForm(forms.Form):
 
     start = forms.DateTimeField(widget=forms.HiddenInput, validators=[within_booking_reach])
     chair = forms.ModelChoiceField(queryset=Chair.objects.filter(is_active=True), widget=forms.HiddenInput)
+    idempotency_key = key_field()  # {% idempotency_input %} in the template: a resubmission books once
 
 
 class RideForm(CrispyMixin, forms.Form):

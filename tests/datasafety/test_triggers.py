@@ -25,6 +25,7 @@ NOT_CLINICAL = {
     "clinic_user",
     "clinic_usersession",
     "clinic_passwordresetrequest",
+    "clinic_formsubmission",
     "clinic_openinghours",
     "clinic_chair",
     "clinic_staffshift",
