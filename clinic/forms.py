@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from .models import Chair, ClinicSettings, Patient, Role, StaffShift, User, Weekday
 from .places import Closure
 from .thresholds import THRESHOLD_SOURCES
+from .validators import no_hidden_characters
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -213,6 +214,8 @@ class StaffForm(CrispyMixin, forms.ModelForm):
         self.fields["email"].required = True
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
+        for name in ("first_name", "last_name"):  # AbstractUser's fields: the validator is added here
+            self.fields[name].validators.append(no_hidden_characters)
         self.helper = self._helper(
             Layout(
                 Row(Column("username"), Column("email")),

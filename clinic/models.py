@@ -19,6 +19,7 @@ from clinic.places import Chair, Closure, OpeningHours, Weekday  # noqa: F401 - 
 
 from .memo import forget, remembered
 from .settings_row import create_missing_row
+from .validators import NoHiddenCharacters, no_hidden_characters  # noqa: F401  (migrations name it here)
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()\-.]{6,19}$",
@@ -231,16 +232,16 @@ def new_calendar_token() -> str:
 
 
 class Patient(models.Model):
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80)
+    first_name = models.CharField(max_length=80, validators=[no_hidden_characters])
+    last_name = models.CharField(max_length=80, validators=[no_hidden_characters])
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
     phone = models.CharField(max_length=25, blank=True, validators=[phone_validator])
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
-    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True, validators=[no_hidden_characters])
     emergency_contact_phone = models.CharField(max_length=25, blank=True, validators=[phone_validator])
-    usual_ride_name = models.CharField("usual ride home (name)", max_length=120, blank=True)
+    usual_ride_name = models.CharField("usual ride home (name)", max_length=120, blank=True, validators=[no_hidden_characters])
     usual_ride_phone = models.CharField(
         "usual ride home (phone)", max_length=25, blank=True, validators=[phone_validator]
     )

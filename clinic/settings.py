@@ -84,7 +84,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "clinic.session_save.ResilientSessionMiddleware",  # a failed session save never hides a saved write
     "django.middleware.common.CommonMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx, read by views and the two-factor redirect
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -188,7 +188,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "clinic.auth.axes_username"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# Behind a reverse proxy: how many trusted proxies append to X-Forwarded-For (nginx in front of gunicorn: 1).
+# Lockouts and reset limits then key on the client's own address (clinic/security/client_ip.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("AXES_PROXY_COUNT", 0))
+AXES_CLIENT_IP_CALLABLE = "clinic.security.client_ip.client_ip"
+# Password-reset requests: per address and per client, in a sliding window (clinic/security/reset_limit.py).
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 3)
+PASSWORD_RESET_PER_CLIENT = env_int("PASSWORD_RESET_PER_CLIENT", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 # Never store the password or a one-time code in the attempt log.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "token"]
 
@@ -278,7 +285,8 @@ if TESTING:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_feed_tokens": {"()": "clinic.logmask.MaskFeedTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_feed_tokens"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "INFO"}},
 }

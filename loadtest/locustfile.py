@@ -27,6 +27,9 @@ CONFIRMED: Counter = Counter()
 # Logins (PBKDF2, deliberately slow) are measured apart: the statistics restart once every user is in.
 LOGGED_IN = Counter()
 ALL_IN = Event()
+# The scale-out drill runs one locust per server: LOADTEST_SHARD=k/n gives this one every n-th course.
+_SHARD, _SHARDS = (int(x) for x in os.environ.get("LOADTEST_SHARD", "0/1").split("/"))
+SEED["courses"] = [c for i, c in enumerate(SEED["courses"]) if i % _SHARDS == _SHARD]
 # Each course books one session a week at its own chair and time: no two bookings may collide.
 NEXT_WEEK = {c["id"]: itertools.count() for c in SEED["courses"]}
 

@@ -32,6 +32,28 @@ class TokenForm(forms.Form):
         return token
 
 
+class PasswordConfirmForm(forms.Form):
+    """Asks again for the password before a change that hands out new secrets (new backup codes)."""
+
+    password = forms.CharField(
+        label="Your password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Asked again so someone at an unlocked screen cannot make themselves new codes.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; no new codes were made.")
+        return password
+
+
 class AuditSearchForm(forms.Form):
     KIND_CHOICES = [("changes", "Changes"), ("reads", "Reads")]
 

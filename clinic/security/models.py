@@ -40,3 +40,37 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.method} {self.path} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """One password-reset request, kept a day to rate-limit them per address and per client.
+
+    The address is stored hashed (requests name addresses that may belong to no one).
+    """
+
+    address_hash = models.CharField(max_length=64)
+    client = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        app_label = "clinic"
+        indexes = [models.Index(fields=["address_hash", "at"]), models.Index(fields=["client", "at"])]
+
+    def __str__(self) -> str:
+        return f"password reset request from {self.client} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """The first answer to a form carrying an idempotency key (clinic/idempotency.py), kept a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    result_url = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        app_label = "clinic"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="formsubmission_once_per_user_key")]
+
+    def __str__(self) -> str:
+        return f"submission {self.key} of user {self.user_id}"

@@ -16,7 +16,7 @@ from clinic.access import admin_required, note_patient_access
 from clinic.models import Patient
 
 from . import audit_search, otp
-from .forms import AuditSearchForm, TokenForm
+from .forms import AuditSearchForm, PasswordConfirmForm, TokenForm
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -91,10 +91,15 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
     codes = request.session.pop(otp.FRESH_CODES, None)
+    return _backup_codes_page(request, codes=codes, form=PasswordConfirmForm(user=request.user))
+
+
+def _backup_codes_page(request: HttpRequest, *, codes, form, status: int = 200) -> HttpResponse:
     return render(
         request,
         "clinic/security/backup_codes.html",
-        {"codes": codes, "enabled": otp.has_device(request), "next": _next_url(request)},
+        {"codes": codes, "enabled": otp.has_device(request), "next": _next_url(request), "form": form},
+        status=status,
     )
 
 
@@ -103,6 +108,9 @@ def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
 def two_factor_regenerate(request: HttpRequest) -> HttpResponse:
     if not otp.has_device(request):
         return redirect("two_factor_setup")
+    form = PasswordConfirmForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _backup_codes_page(request, codes=None, form=form, status=400)
     request.session[otp.FRESH_CODES] = otp.new_backup_codes(request.user)
     messages.success(request, "New backup codes were made; the old ones no longer work.")
     return redirect("two_factor_backup_codes")

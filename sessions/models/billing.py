@@ -18,6 +18,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
+from clinic.validators import no_hidden_characters
 from sessions.models.protocols import Protocol
 from sessions.models.scheduling import TreatmentSession
 
@@ -54,7 +55,7 @@ class PayerKind(models.TextChoices):
 
 
 class Payer(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[no_hidden_characters])
     kind = models.CharField(max_length=12, choices=PayerKind.choices)
     phone = models.CharField(max_length=25, blank=True)
     notes = models.CharField(max_length=300, blank=True)

@@ -15,6 +15,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Patient
+from clinic.validators import no_hidden_characters
 from sessions.models.lots import DeviceReceipt, DrugLot
 from sessions.models.scheduling import TreatmentSession
 
@@ -66,7 +67,7 @@ class CheckIn(models.Model):
     nasal_spray_ok = models.BooleanField(
         "nasal corticosteroid / decongestant at least 1 hour before, or none", default=False
     )
-    ride_name = models.CharField("ride home: driver's name", max_length=120)
+    ride_name = models.CharField("ride home: driver's name", max_length=120, validators=[no_hidden_characters])
     ride_phone = models.CharField("ride home: phone", max_length=25)
     # Concomitant medications (snapshot for the REMS form).
     med_benzodiazepines = models.BooleanField("benzodiazepines", default=False)

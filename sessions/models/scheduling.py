@@ -10,6 +10,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Chair, Patient, phone_validator
+from clinic.validators import no_hidden_characters
 from sessions.models.protocols import Protocol, ProtocolPhase
 
 
@@ -245,7 +246,7 @@ class Ride(models.Model):
 
     session = models.OneToOneField(TreatmentSession, on_delete=models.CASCADE, related_name="ride")
     kind = models.CharField(max_length=12, choices=RideKind.choices, default=RideKind.COMPANION)
-    driver_name = models.CharField(max_length=120, blank=True)
+    driver_name = models.CharField(max_length=120, blank=True, validators=[no_hidden_characters])
     driver_phone = models.CharField(max_length=25, blank=True, validators=[phone_validator])
     notes = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=RideStatus.choices, default=RideStatus.MISSING, db_index=True)

@@ -14,7 +14,9 @@ from django import forms
 from django.utils import timezone
 
 from clinic.forms import ActionForm, DateInput, TimeInput
+from clinic.idempotency import key_field
 from clinic.models import Chair, Patient
+from clinic.validators import WithinYears
 from sessions.models import AmendedField, CheckIn, Decision, DeviceReceipt, Drug, DrugLot, Severity
 from sessions.models.monitoring import (
     CADSS6_ITEMS,
@@ -123,7 +125,13 @@ class VitalsForm(ActionForm):
     )
     spo2 = forms.IntegerField(label="SpO2 %", required=False, min_value=SPO2_RANGE[0], max_value=SPO2_RANGE[1])
     taken_at = time_field()
-    layout = Layout(Row(Column("systolic"), Column("diastolic")), Row(Column("heart_rate"), Column("spo2")), "taken_at")
+    idempotency_key = key_field()  # a resubmission (retry, double tap) records nothing twice
+    layout = Layout(
+        Row(Column("systolic"), Column("diastolic")),
+        Row(Column("heart_rate"), Column("spo2")),
+        "taken_at",
+        "idempotency_key",
+    )
 
     def clean(self):
         data = super().clean()
@@ -348,12 +356,16 @@ class RemsSubmitForm(ActionForm):
     layout = Layout(Row(Column("submitted_on"), Column("confirmation_number")))
 
 
+# A lot is received and expires within 10 years of today (far dates overflowed further on).
+LOT_REACH = WithinYears(ahead=10, back=10)
+
+
 class LotForm(ActionForm):
     submit_label = "Receive lot"
     drug = forms.ChoiceField(choices=Drug.choices)
     lot_number = forms.CharField(max_length=40)
-    received_on = forms.DateField(widget=DateInput(), initial=timezone.localdate)
-    expires_on = forms.DateField(widget=DateInput())
+    received_on = forms.DateField(widget=DateInput(), initial=timezone.localdate, validators=[LOT_REACH])
+    expires_on = forms.DateField(widget=DateInput(), validators=[LOT_REACH])
     quantity = forms.IntegerField(min_value=1, max_value=100000, help_text="Devices for esketamine, mg for ketamine.")
     supplier = forms.CharField(max_length=120, required=False)
     layout = Layout(

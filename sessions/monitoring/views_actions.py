@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from clinic import idempotency
 from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
 from sessions.models import (
@@ -89,15 +90,19 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
     def call(s, d):
-        monitoring.vitals_record(
-            session=s,
-            by=request.user,
-            systolic=d["systolic"],
-            diastolic=d["diastolic"],
-            heart_rate=d["heart_rate"],
-            spo2=d["spo2"],
-            taken_at=at_time(d["taken_at"]),
-        )
+        def record() -> str:
+            monitoring.vitals_record(
+                session=s,
+                by=request.user,
+                systolic=d["systolic"],
+                diastolic=d["diastolic"],
+                heart_rate=d["heart_rate"],
+                spo2=d["spo2"],
+                taken_at=at_time(d["taken_at"]),
+            )
+            return s.get_absolute_url()
+
+        idempotency.once(key=d.get("idempotency_key"), user=request.user, run=record)
 
     return _action(request, pk, "vitals", VitalsForm(request.POST), call, "Vitals recorded.")
 

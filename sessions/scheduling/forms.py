@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.forms import CrispyMixin, DateInput, TimeInput
+from clinic.idempotency import key_field
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
+from clinic.validators import no_hidden_characters, within_booking_reach
 from sessions.models import Protocol, ProtocolPhase, ReviewDecision, RideKind
 from sessions.scheduling.planning import PLANNING_REACH
 
@@ -25,7 +27,9 @@ class CourseForm(CrispyMixin, forms.Form):
     patient = forms.ModelChoiceField(queryset=Patient.objects.none())
     protocol = forms.ModelChoiceField(queryset=Protocol.objects.none())
     prescriber = forms.ModelChoiceField(queryset=User.objects.none())
-    start_date = forms.DateField(widget=DateInput(), help_text="First day the series may start.")
+    start_date = forms.DateField(
+        widget=DateInput(), help_text="First day the series may start.", validators=[within_booking_reach]
+    )
     weekdays = forms.TypedMultipleChoiceField(
         choices=Weekday.choices,
         coerce=int,
@@ -73,7 +77,12 @@ class ReviewForm(CrispyMixin, forms.Form):
     sessions_to_plan = forms.IntegerField(
         min_value=1, max_value=52, required=False, help_text="Leave empty for the phase's usual number."
     )
-    start_date = forms.DateField(widget=DateInput(), required=False, help_text="Leave empty to continue straight on.")
+    start_date = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        help_text="Leave empty to continue straight on.",
+        validators=[within_booking_reach],
+    )
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Response, tolerability."
     )
@@ -110,7 +119,7 @@ class ReasonForm(CrispyMixin, forms.Form):
 
 class ResumeForm(CrispyMixin, forms.Form):
     submit_label = "Resume and book the rest of the phase"
-    start_date = forms.DateField(widget=DateInput())
+    start_date = forms.DateField(widget=DateInput(), validators=[within_booking_reach])
     reason = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -119,7 +128,7 @@ class ResumeForm(CrispyMixin, forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    date = forms.DateField(widget=DateInput())
+    date = forms.DateField(widget=DateInput(), validators=[within_booking_reach])
     time = forms.TimeField(widget=TimeInput())
     chair = forms.ModelChoiceField(queryset=Chair.objects.none())
     window_reason = forms.CharField(
@@ -162,14 +171,15 @@ class VersionForm(forms.Form):
 class SlotForm(forms.Form):
     """One offered slot (hidden fields behind a button)."""
 
-    start = forms.DateTimeField(widget=forms.HiddenInput)
+    start = forms.DateTimeField(widget=forms.HiddenInput, validators=[within_booking_reach])
     chair = forms.ModelChoiceField(queryset=Chair.objects.filter(is_active=True), widget=forms.HiddenInput)
+    idempotency_key = key_field()  # {% idempotency_input %} in the template: a resubmission books once
 
 
 class RideForm(CrispyMixin, forms.Form):
     submit_label = "Save the ride"
     kind = forms.ChoiceField(label="Who drives", choices=RideKind.choices)
-    driver_name = forms.CharField(label="Driver's name", max_length=120, required=False)
+    driver_name = forms.CharField(label="Driver's name", max_length=120, required=False, validators=[no_hidden_characters])
     driver_phone = forms.CharField(label="Driver's phone", max_length=25, required=False)
     notes = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(

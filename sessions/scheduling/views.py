@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clinic import idempotency
 from clinic.access import admin_required, clinical_required, patient_row_or_404, prescriber_required
 from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings, OpeningHours, Patient
@@ -316,12 +318,17 @@ def course_book_session(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That slot is no longer valid; choose another.")
         return redirect(course)
-    try:
+
+    def book() -> str:
         session = booking.session_book(
             course=course, start=form.cleaned_data["start"], chair=form.cleaned_data["chair"], by=request.user
         )
+        messages.success(request, f"Booked session {session.number}.")
+        return reverse("booking_detail", args=[session.pk])
+
+    try:
+        url, _first = idempotency.once(key=form.cleaned_data["idempotency_key"], user=request.user, run=book)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(course)
-    messages.success(request, f"Booked session {session.number}.")
-    return redirect("booking_detail", session.pk)
+    return redirect(url)

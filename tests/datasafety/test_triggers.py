@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("as_app_role")]
 NOT_CLINICAL = {
     "clinic_user",
     "clinic_usersession",
+    "clinic_passwordresetrequest",
+    "clinic_formsubmission",
     "clinic_openinghours",
     "clinic_chair",
     "clinic_closure",

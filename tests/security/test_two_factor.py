@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.security import otp
 
-from .helpers import code_for, confirmed_device, password_login
+from .helpers import PASSWORD, code_for, confirmed_device, password_login
 
 
 @pytest.fixture
@@ -205,7 +205,20 @@ def test_new_backup_codes_replace_the_old_ones(required, cast):
     old = otp.new_backup_codes(cast.staff)
     client = password_login(cast.staff)
     client.post("/accounts/two-factor/verify/", {"token": code_for(device)})
-    client.post("/accounts/two-factor/backup-codes/new/")
+    client.post("/accounts/two-factor/backup-codes/new/", {"password": PASSWORD})
     tokens = set(StaticToken.objects.filter(device__user=cast.staff).values_list("token", flat=True))
     assert len(tokens) == 10
     assert not tokens & set(old)
+
+
+@pytest.mark.parametrize("sent", [{}, {"password": "wrong-guess"}])
+def test_new_backup_codes_need_the_password_again(required, cast, sent):
+    device = confirmed_device(cast.staff)
+    old = otp.new_backup_codes(cast.staff)
+    client = password_login(cast.staff)
+    client.post("/accounts/two-factor/verify/", {"token": code_for(device)})
+    response = client.post("/accounts/two-factor/backup-codes/new/", sent)
+    assert response.status_code == 400
+    assert response.context["form"].errors["password"]
+    tokens = set(StaticToken.objects.filter(device__user=cast.staff).values_list("token", flat=True))
+    assert tokens == set(old)
