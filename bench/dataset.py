@@ -86,6 +86,7 @@ class Scenario:
     portal_patient_user_id: int = 0
     p5_user_id: int = 0
     p60_user_id: int = 0
+    p60_patient_id: int = 0
     record_session_id: int = 0
     r5_session_id: int = 0
     r60_session_id: int = 0
@@ -287,6 +288,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     Patient.objects.bulk_create([*pool, p5, p60, planner])
     sc.portal_patient_user_id, sc.p5_user_id, sc.p60_user_id = (u.pk for u in patient_users)
     sc.planning_patient_id = planner.pk
+    sc.p60_patient_id = p60.pk
 
     def course_for(patient: Patient, start: dt.date) -> Course:
         return Course(

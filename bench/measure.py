@@ -102,6 +102,36 @@ PAGES = [
         lambda sc: _safe_reverse("session_detail", sc["record_session_id"]),
         rows=(("r5", "r60"),),
     ),
+    # Issue 12: more of what users wait for (no 5/60-row variant of their own).
+    Page("monitor", "Monitor board (patients in chairs)", "nurse", lambda sc: _safe_reverse("monitor_board")),
+    Page(
+        "day",
+        "Day calendar by chair",
+        "admin",
+        lambda sc: _safe_reverse("calendar_day", query=f"date={sc['today']}"),
+    ),
+    Page("rems", "REMS list", "nurse", lambda sc: _safe_reverse("rems_list")),
+    Page(
+        "patient",
+        "Patient record with charts (60 sessions)",
+        "nurse",
+        lambda sc: _safe_reverse("patient_detail", sc["p60_patient_id"]),
+    ),
+    *(
+        Page(
+            f"report-{slug}",
+            f"Billing report: {slug}",
+            "admin",
+            lambda sc, slug=slug: _safe_reverse("billing_report", slug),
+        )
+        for slug in ("revenue-by-month", "revenue-by-protocol", "outstanding-by-age", "by-payer", "cost-per-course")
+    ),
+    Page(
+        "audit",
+        "Audit-log search (one patient)",
+        "admin",
+        lambda sc: _safe_reverse("audit_log", query=f"kind=changes&patient=%23{sc['p60_patient_id']}"),
+    ),
 ]
 
 
