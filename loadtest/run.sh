@@ -81,7 +81,7 @@ if [ "$USERS" = capacity ]; then
   : > "$RESULTS"
   BEST="" ; OFFSET=0
   echo "== capacity: steps of $STEP_TIME, think times × $LOADTEST_THINK, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  for U in ${LOADTEST_STEPS:-10 20 40 60 80 120 160}; do
+  for U in ${LOADTEST_STEPS:-5 10 20 30 40 60 80 120 160}; do
     PREFIX="$LOADTEST_OUT/${DB_KIND}_capacity_$U"
     rm -f "$PREFIX".rss "$LOADTEST_OUT/logins.json"
     # The resident memory of each worker (children of the gunicorn master), once a second.
