@@ -86,7 +86,9 @@ class Scenario:
     portal_patient_user_id: int = 0
     p5_user_id: int = 0
     p60_user_id: int = 0
+    p60_patient_id: int = 0
     record_session_id: int = 0
+    observing_session_id: int = 0
     r5_session_id: int = 0
     r60_session_id: int = 0
     planning_patient_id: int = 0
@@ -287,6 +289,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     Patient.objects.bulk_create([*pool, p5, p60, planner])
     sc.portal_patient_user_id, sc.p5_user_id, sc.p60_user_id = (u.pk for u in patient_users)
     sc.planning_patient_id = planner.pk
+    sc.p60_patient_id = p60.pk
 
     def course_for(patient: Patient, start: dt.date) -> Course:
         return Course(
@@ -350,7 +353,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     # The current and next week: ~40 a day in chairs 1–12, 99 patients rotating (none twice a day);
     # the portal patient (pool[0]) comes Mondays and Thursdays and this afternoon, in chair 16.
     rotation = pool[1:]
-    record = None
+    record = observing = None
     weekdays = [d for d in (WEEK0 + dt.timedelta(days=i) for i in range(14)) if d.weekday() < 5]
     for k, day in enumerate(weekdays):
         j = 0
@@ -360,6 +363,8 @@ def build_scenario(seed: int = SEED) -> Scenario:
                 j += 1
                 if day == TODAY and slot == 0 and c == 0:
                     record = s
+                if day == TODAY and slot == 1 and c == 0:
+                    observing = s  # under observation at "now": the vitals write path
     for day in (WEEK0, TODAY, WEEK0 + dt.timedelta(days=7), WEEK0 + dt.timedelta(days=10)):
         add(pool[0], chair16, _at(day, 3))
     # The rows-check days: 5 sessions on D5, 60 on D60 (chairs 1–16, all four slots).
@@ -425,6 +430,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     with _bulk_load():
         b.flush(children)
     sc.record_session_id = record.pk
+    sc.observing_session_id = observing.pk
     sc.r60_session_id, sc.r5_session_id = record60.pk, record5.pk
     sc.counts = dict(b.counts)
     return sc

@@ -48,6 +48,7 @@ class Page:
     url: Callable[[dict], str]  # scenario -> URL
     rows: tuple | None = None  # (label, role/user key, url fn, travel date) for 5 and 60 rows
     floor: bool = False  # the cost of any logged-in request (middleware, session), no template
+    post: dict | None = None  # a write path: this form is POSTed and answered with a redirect (302)
 
 
 @dataclass
@@ -102,6 +103,43 @@ PAGES = [
         lambda sc: _safe_reverse("session_detail", sc["record_session_id"]),
         rows=(("r5", "r60"),),
     ),
+    # Issue 12: more of what users wait for (no 5/60-row variant of their own).
+    Page("monitor", "Monitor board (patients in chairs)", "nurse", lambda sc: _safe_reverse("monitor_board")),
+    Page(
+        "day",
+        "Day calendar by chair",
+        "admin",
+        lambda sc: _safe_reverse("calendar_day", query=f"date={sc['today']}"),
+    ),
+    Page("rems", "REMS list", "nurse", lambda sc: _safe_reverse("rems_list")),
+    Page(
+        "patient",
+        "Patient record with charts (60 sessions)",
+        "nurse",
+        lambda sc: _safe_reverse("patient_detail", sc["p60_patient_id"]),
+    ),
+    *(
+        Page(
+            f"report-{slug}",
+            f"Billing report: {slug}",
+            "admin",
+            lambda sc, slug=slug: _safe_reverse("billing_report", slug),
+        )
+        for slug in ("revenue-by-month", "revenue-by-protocol", "outstanding-by-age", "by-payer", "cost-per-course")
+    ),
+    Page(
+        "vitals",
+        "Write: record vitals (POST, redirect)",
+        "nurse",
+        lambda sc: _safe_reverse("session_vitals", sc["observing_session_id"]),
+        post={"systolic": 128, "diastolic": 82, "heart_rate": 74, "spo2": 98, "taken_at": ""},
+    ),
+    Page(
+        "audit",
+        "Audit-log search (one patient)",
+        "admin",
+        lambda sc: _safe_reverse("audit_log", query=f"kind=changes&patient=%23{sc['p60_patient_id']}"),
+    ),
 ]
 
 
@@ -139,15 +177,17 @@ class Runner:
             self.clients[key] = client
         return self.clients[key]
 
-    def get(self, db: BenchDB, who: str, url: str) -> tuple[float, int, int]:
+    def get(self, db: BenchDB, who: str, url: str, post: dict | None = None) -> tuple[float, int, int]:
         client = self.client(db, who)
         db.activate()
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             t0 = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url) if post is None else client.post(url, post)
             elapsed = time.perf_counter() - t0
-        return elapsed, counter.count, response.status_code
+        # A write path answers with a redirect to the page it came from: that is its success.
+        status = 200 if post is not None and response.status_code == 302 else response.status_code
+        return elapsed, counter.count, status
 
     # -- the in-memory baseline -----------------------------------------------------------------
 
@@ -215,7 +255,7 @@ class Runner:
                     self.notes.append(f"{page.label}: the page does not exist yet (URL not found)")
                     continue
                 results[page.key] = {db.label: Samples() for db in self.dbs}
-                if not page.floor:
+                if not page.floor and page.post is None:
                     self.capture(small, page, url)
                 if page.key in self.memory:
                     results[page.key]["memory"] = Samples()
@@ -241,7 +281,7 @@ class Runner:
                             elapsed, queries, n = self.plan(variant, 12)
                             status = 200 if n == 12 else 500
                         else:
-                            elapsed, queries, status = self.get(variant, page.role, url)
+                            elapsed, queries, status = self.get(variant, page.role, url, page.post)
                     except Exception as exc:  # reported, never hidden
                         elapsed, queries, status = 0.0, 0, f"{type(exc).__name__}: {exc}"
                     label = variant if isinstance(variant, str) else variant.label

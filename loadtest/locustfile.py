@@ -31,7 +31,10 @@ ALL_IN = Event()
 _SHARD, _SHARDS = (int(x) for x in os.environ.get("LOADTEST_SHARD", "0/1").split("/"))
 SEED["courses"] = [c for i, c in enumerate(SEED["courses"]) if i % _SHARDS == _SHARD]
 # Each course books one session a week at its own chair and time: no two bookings may collide.
-NEXT_WEEK = {c["id"]: itertools.count() for c in SEED["courses"]}
+# The capacity mode (run.sh … capacity) runs locust once per step: each step books further weeks.
+NEXT_WEEK = {c["id"]: itertools.count(int(os.environ.get("LOADTEST_WEEK_OFFSET", "0"))) for c in SEED["courses"]}
+# Think times are scaled by LOADTEST_THINK (1 = a clinic's pace; the capacity mode uses less).
+THINK = float(os.environ.get("LOADTEST_THINK", "1"))
 
 
 @events.test_start.add_listener
@@ -140,7 +143,7 @@ class ClinicUser(HttpUser):
 
 class Nurse(ClinicUser):
     weight = 5
-    wait_time = between(1, 3)
+    wait_time = between(1 * THINK, 3 * THINK)
     usernames = SEED["nurses"]
 
     @task(6)
@@ -167,7 +170,7 @@ class Nurse(ClinicUser):
 
 class Admin(ClinicUser):
     weight = 2
-    wait_time = between(2, 5)
+    wait_time = between(2 * THINK, 5 * THINK)
     usernames = SEED["admins"]
 
     @task(3)
@@ -191,7 +194,7 @@ class Admin(ClinicUser):
 
 class Patient(ClinicUser):
     weight = 4
-    wait_time = between(2, 6)
+    wait_time = between(2 * THINK, 6 * THINK)
     usernames = SEED["patients"]
 
     @task

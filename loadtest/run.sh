@@ -5,6 +5,12 @@
 #   loadtest/run.sh sqlite|postgresql [users] [duration] [max requests]
 #   e.g. loadtest/run.sh sqlite 30 60s 20000
 #
+# Capacity mode: loadtest/run.sh postgresql capacity [step duration]
+#   raises the users step by step (LOADTEST_STEPS, think times × LOADTEST_THINK=0.25) until the p95
+#   passes 500 ms or a request fails, then prints the highest sustained requests per second with its
+#   p50/p95/p99 and the peak memory of each gunicorn worker (figures per step in
+#   loadtest/out/<db>_capacity.jsonl).
+#
 # Uses throw-away databases only (loadtest/out/loadtest.sqlite3, or clinic_loadtest_<pid> on the
 # PostgreSQL server at 127.0.0.1:5432); the development database is never touched.
 set -euo pipefail
@@ -18,8 +24,8 @@ WORKERS=${LOADTEST_WORKERS:-3}
 export LOADTEST_OUT="$PWD/loadtest/out"
 mkdir -p "$LOADTEST_OUT"
 rm -f "$LOADTEST_OUT"/seed.json "$LOADTEST_OUT"/confirmed.json "$LOADTEST_OUT"/logins.json
-PY=.venv/bin/python
-export PATH="$PWD/.venv/bin:$PATH"
+PY=${LOADTEST_PYTHON:-.venv/bin/python}  # e.g. the interpreter of another checkout's venv
+export PATH="$(cd "$(dirname "$PY")" && pwd):$PATH"
 
 # Production mode, minus what needs a real domain: HTTPS redirect and 2FA (the load users have no
 # authenticator; 2FA has its own tests). Mail goes nowhere.
@@ -67,6 +73,43 @@ for _ in $(seq 1 50); do
   if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; then break; fi
   sleep 0.2
 done
+
+if [ "$USERS" = capacity ]; then
+  STEP_TIME=${3:-60s}
+  export LOADTEST_THINK=${LOADTEST_THINK:-0.25}
+  RESULTS="$LOADTEST_OUT/${DB_KIND}_capacity.jsonl"
+  : > "$RESULTS"
+  BEST="" ; OFFSET=0
+  echo "== capacity: steps of $STEP_TIME, think times × $LOADTEST_THINK, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  for U in ${LOADTEST_STEPS:-5 10 20 30 40 60 80 120 160}; do
+    PREFIX="$LOADTEST_OUT/${DB_KIND}_capacity_$U"
+    rm -f "$PREFIX".rss "$LOADTEST_OUT/logins.json"
+    # The resident memory of each worker (children of the gunicorn master), once a second.
+    ( while kill -0 "$GUNICORN_PID" 2>/dev/null; do
+        for W in $(pgrep -P "$GUNICORN_PID"); do echo "$W $(ps -o rss= -p "$W" 2>/dev/null || echo 0)"; done >> "$PREFIX.rss"
+        sleep 1
+      done ) &
+    SAMPLER=$!
+    set +e
+    LOADTEST_WEEK_OFFSET=$OFFSET LOADTEST_MAX_REQUESTS=1000000 locust -f loadtest/locustfile.py --headless \
+      --host "http://127.0.0.1:$PORT" -u "$U" -r "$U" -t "$STEP_TIME" --stop-timeout 10 --csv "$PREFIX" \
+      --only-summary --loglevel ERROR > "$PREFIX.log" 2>&1
+    set -e
+    kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
+    OFFSET=$(( OFFSET + 100 ))
+    LINE=$("$PY" loadtest/capacity.py "$PREFIX" "$PREFIX.rss")
+    LINE="{\"users\": $U, \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", ${LINE#\{}"
+    echo "$LINE" | tee -a "$RESULTS"
+    if "$PY" -c "import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s['p95_ms'] <= 500 and s['failures'] == 0 and s['requests'] > 0 else 1)" "$LINE"; then
+      BEST=$LINE
+    else
+      break
+    fi
+  done
+  echo "== highest sustained step (p95 <= 500 ms, no failure):"
+  echo "${BEST:-none: the first step already missed}"
+  exit 0
+fi
 
 echo "== locust: $USERS users, at most $DURATION and $LOADTEST_MAX_REQUESTS requests"
 set +e

@@ -52,17 +52,20 @@ def bp_readings(session, checks, cs: ClinicSettings) -> list[BpShown]:
 
 
 def board_context(now=None) -> dict:
-    from sessions.monitoring.views import live_sessions, live_state  # the session page's own reader
+    # The session page's own reader: what exists, then only the kinds of rows some session has.
+    from sessions.monitoring.views import live_rows_with_presence, live_state, prefetch_present
 
     cs = ClinicSettings.load()
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=cs.tz)
     sessions = list(
-        live_sessions().on_day(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES).order_by("planned_start")
+        live_rows_with_presence().on_day(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES).order_by("planned_start")
     )
+    prefetch_present(sessions)
     # Alerts about the patient rather than a session (PHQ-9 item 9) belong on that patient's card.
     patient_alerts: dict[int, list[Alert]] = {}
-    for alert in Alert.objects.open().filter(patient__in=[s.patient_id for s in sessions], session__isnull=True):
+    with_alerts = [s.patient_id for s in sessions if s.has_patient_alerts]
+    for alert in Alert.objects.open().filter(patient__in=with_alerts, session__isnull=True) if with_alerts else []:
         patient_alerts.setdefault(alert.patient_id, []).append(alert)
     rows = []
     for s in sessions:

@@ -90,30 +90,41 @@ def _relation(lookup) -> str:
     return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
 
 
-def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
-    """The session page's selector (the page and its live partial): one query for the session and
-    whether each kind of related row exists, then one query per kind the session has (a scheduled
-    session has none yet; most have no amendments or adverse events). The read is logged."""
+def live_rows_with_presence():
+    """``_live_rows`` with, for each session, whether each kind of related row exists (``has_<name>``,
+    ``has_patient_alerts``, ``has_scores``), in the same query; ``prefetch_present`` then reads only
+    the kinds some session has (a scheduled session has none yet; most have no amendments)."""
     exists = {}
     for lookup in LIVE_PREFETCHES:
         name = _relation(lookup)
         field = TreatmentSession._meta.get_field(name)
         exists[f"has_{name}"] = Exists(field.related_model.objects.filter(**{field.field.name: OuterRef("pk")}))
-    rows = _live_rows().annotate(
+    return _live_rows().annotate(
         **exists,
         has_patient_alerts=Exists(Alert.objects.open().filter(patient=OuterRef("patient_id"), session__isnull=True)),
         has_scores=Exists(OutcomeScore.objects.filter(session=OuterRef("pk"))),
     )
-    session = patient_row_or_404(request, rows, pk=pk)
-    present = [lookup for lookup in LIVE_PREFETCHES if getattr(session, f"has_{_relation(lookup)}")]
-    prefetch_related_objects([session], *present)
-    cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
-    for lookup in LIVE_PREFETCHES:
-        name = _relation(lookup)
-        if name not in cache:  # none in the database: an empty result, no query
-            empty = getattr(session, name).all()
-            empty._result_cache, empty._prefetch_done = [], True
-            cache[name] = empty
+
+
+def prefetch_present(sessions: list[TreatmentSession]) -> None:
+    """One query per kind of related row that any of ``sessions`` has; the others are empty, unread."""
+    present = [lookup for lookup in LIVE_PREFETCHES if any(getattr(s, f"has_{_relation(lookup)}") for s in sessions)]
+    prefetch_related_objects(sessions, *present)
+    for session in sessions:
+        cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
+        for lookup in LIVE_PREFETCHES:
+            name = _relation(lookup)
+            if name not in cache:  # none in the database: an empty result, no query
+                empty = getattr(session, name).all()
+                empty._result_cache, empty._prefetch_done = [], True
+                cache[name] = empty
+
+
+def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
+    """The session page's selector (the page and its live partial): the session with what exists,
+    then only the kinds of rows it has. The read is logged."""
+    session = patient_row_or_404(request, live_rows_with_presence(), pk=pk)
+    prefetch_present([session])
     return session
 
 
