@@ -744,3 +744,13 @@ def test_answering_correcting_and_voiding_a_claim_names_the_actor(w):
     with history_written() as rows:
         claims.claim_void(claim=replacement, by=w.actor)
     assert_rows_name(rows, w.actor, Claim)
+
+
+def test_exporting_claims_names_the_actor_on_the_batch_the_claims_and_their_lines(w):
+    from sessions.billing import claim_files, claims
+    from sessions.models import Claim, ClaimBatch, ClaimLine
+
+    claim = claims.claim_mark_ready(claim=_claim_scene(w), by=w.admin)
+    with history_written() as rows:
+        claim_files.claims_export(claims=[claim], by=w.actor)
+    assert_rows_name(rows, w.actor, ClaimBatch, Claim, ClaimLine)

@@ -14,6 +14,7 @@ NO_DELETE = (
     "treatment_visitcoding",
     "treatment_claim",
     "treatment_claimline",
+    "treatment_claimbatch",
 )
 APPEND_ONLY = (
     "treatment_historicalbillingprovider",
@@ -22,6 +23,7 @@ APPEND_ONLY = (
     "treatment_historicalvisitcoding",
     "treatment_historicalclaim",
     "treatment_historicalclaimline",
+    "treatment_historicalclaimbatch",
 )
 
 

@@ -19,7 +19,7 @@ from sessions.models.billing import (
     Price,
     PriorAuthorisation,
 )
-from sessions.models.claims import OPEN_STATUSES, SENT_STATUSES, Claim, ClaimLine, ClaimStatus, Frequency
+from sessions.models.claims import OPEN_STATUSES, SENT_STATUSES, Claim, ClaimBatch, ClaimLine, ClaimStatus, Frequency
 from sessions.models.coding import BillingProvider, CourseDiagnoses, PrescriberNpi, VisitCoding
 from sessions.models.corrections import AmendedField, Amendment, MissedCheck
 from sessions.models.lots import DeviceReceipt, Drug, DrugLot
@@ -97,6 +97,7 @@ __all__ = [
     "Adjustment",
     "BillingProvider",
     "Claim",
+    "ClaimBatch",
     "ClaimLine",
     "ClaimStatus",
     "Frequency",
