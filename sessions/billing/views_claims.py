@@ -14,6 +14,7 @@ from clinic.access import admin_required, patient_row_or_404
 from sessions.billing import claim_files
 from sessions.billing import claims as claim_services
 from sessions.billing.claim_check import work_out
+from sessions.billing.remittance import claim_money
 from sessions.models import Claim, ClaimBatch, ClaimStatus
 
 
@@ -57,6 +58,7 @@ def _detail(request: HttpRequest, claim: Claim, *, status: int = 200, reject_for
         "reject_form": reject_form or RejectForm(),
         "can_correct": claim_services.can_correct(claim),
         "corrections": list(claim.corrections.all()),
+        "money": claim_money(claim) if claim.lines.exists() else None,
     }
     return render(request, "sessions/billing/claim.html", context, status=status)
 

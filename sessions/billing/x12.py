@@ -180,6 +180,11 @@ class _Collect(logging.Handler):
 
 def validate_837p(text: str) -> list[str]:
     """What pyx12 finds wrong in the file against the 5010 837P implementation guide ([] when valid)."""
+    return validate_x12(text)
+
+
+def validate_x12(text: str) -> list[str]:
+    """What pyx12 finds wrong in an X12 file against its 5010 implementation guide (837P, 835, …)."""
     import pyx12.params
     import pyx12.x12n_document
 

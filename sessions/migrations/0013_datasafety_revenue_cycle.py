@@ -15,6 +15,9 @@ NO_DELETE = (
     "treatment_claim",
     "treatment_claimline",
     "treatment_claimbatch",
+    "treatment_remittance",
+    "treatment_linepayment",
+    "treatment_lineadjustment",
 )
 APPEND_ONLY = (
     "treatment_historicalbillingprovider",
@@ -24,6 +27,9 @@ APPEND_ONLY = (
     "treatment_historicalclaim",
     "treatment_historicalclaimline",
     "treatment_historicalclaimbatch",
+    "treatment_historicalremittance",
+    "treatment_historicallinepayment",
+    "treatment_historicallineadjustment",
 )
 
 

@@ -109,6 +109,7 @@ class Claim(models.Model):
     )
     status_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    transferred_to_patient = money_field(default=0, help_text="Denied amounts the patient now owes.")
     appeal_note = models.TextField(blank=True)
     appealed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -28,7 +28,9 @@ def build(world) -> None:
         service_date=session.planned_start.date(),
         control_number="KC0000001",
     )
-    from sessions.models import ClaimBatch
+    from sessions.models import ClaimBatch, Remittance
+
+    world.remittance = Remittance.objects.create(source="manual", payer=world.payer, total_paid=0)
 
     world.batch = ClaimBatch.objects.create(content="ISA*00~", claim_count=1)
     world.payment = billing.payment_record(
@@ -78,6 +80,13 @@ TABLE = {
     "billing_claim_reject": Case(ADMIN_POST, _claim),
     "billing_claim_correct": Case(ADMIN_POST, _claim),
     "billing_claim_void": Case(ADMIN_POST, _claim),
+    "billing_claim_payment": Case(ADMIN, _claim),
+    "billing_claim_appeal": Case(ADMIN_POST, _claim),
+    "billing_claim_transfer": Case(ADMIN_POST, _claim),
+    "billing_denials": Case(ADMIN),
+    "billing_remittances": Case(ADMIN),
+    "billing_remittance": Case(ADMIN, lambda w: {"pk": w.remittance.pk}),
+    "billing_remittance_resolve": Case(ADMIN_POST, lambda w: {"pk": w.remittance.pk}),
     "portal_billing": Case(PATIENT_ONLY),
     "portal_statement": Case(PATIENT_ONLY),
     "portal_receipt": Case(PATIENT_OWN, lambda w: {"pk": w.payment.pk}),
