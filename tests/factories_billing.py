@@ -70,7 +70,15 @@ def standard_prices(on: dt.date | None = None) -> dict[str, Price]:
 
 
 def discharged_session(
-    *, patient, when: dt.datetime | None = None, dose=56, given=None, minutes=None, slug="esketamine-trd", number=1
+    *,
+    patient,
+    when: dt.datetime | None = None,
+    dose=56,
+    given=None,
+    minutes=None,
+    slug="esketamine-trd",
+    number=1,
+    **extra,
 ):
     """A session that has been through the clinic (written straight to the database)."""
     when = when or timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
@@ -84,6 +92,7 @@ def discharged_session(
         dose_given_mg=given,
         infusion_minutes=minutes,
         discharged_at=when + dt.timedelta(hours=2, minutes=30),
+        **extra,
     )
 
 

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from clinic import places
@@ -707,7 +708,7 @@ def test_choosing_a_visits_em_code_names_the_actor(w):
     from sessions.billing import coding
     from sessions.models import VisitCoding
 
-    session = discharged_session(patient=w.patient, given=Decimal("56"))
+    session = discharged_session(patient=w.patient, given=Decimal("56"), chair=w.chairs[0])
     with history_written() as rows:
         coding.visit_em_code_choose(by=w.actor, session=session, em_code="99214")
     assert_rows_name(rows, w.actor, VisitCoding)
@@ -718,7 +719,7 @@ def _claim_scene(w, kind=PayerKind.MEDICARE):
     from tests.factories_billing import claimable_session
 
     standard_prices()
-    claimable_session(patient=w.patient, kind=kind, given=84)
+    claimable_session(patient=w.patient, kind=kind, given=84, chair=w.chairs[0])
     (claim,) = claims.claims_build(by=w.admin)
     return claim
 
@@ -730,7 +731,7 @@ def test_building_checking_and_submitting_a_claim_names_the_actor_on_the_claim_a
     standard_prices()
     from tests.factories_billing import claimable_session
 
-    claimable_session(patient=w.patient, kind=PayerKind.MEDICARE, given=84)
+    claimable_session(patient=w.patient, kind=PayerKind.MEDICARE, given=84, chair=w.chairs[0])
     with history_written() as rows:
         (claim,) = claims.claims_build(by=w.actor)
         claims.claim_mark_ready(claim=claim, by=w.actor)
@@ -754,3 +755,70 @@ def test_answering_correcting_and_voiding_a_claim_names_the_actor(w):
     with history_written() as rows:
         claims.claim_void(claim=replacement, by=w.actor)
     assert_rows_name(rows, w.actor, Claim)
+
+
+def test_exporting_claims_names_the_actor_on_the_batch_the_claims_and_their_lines(w):
+    from sessions.billing import claim_files, claims
+    from sessions.models import Claim, ClaimBatch, ClaimLine
+
+    claim = claims.claim_mark_ready(claim=_claim_scene(w), by=w.admin)
+    with history_written() as rows:
+        claim_files.claims_export(claims=[claim], by=w.actor)
+    assert_rows_name(rows, w.actor, ClaimBatch, Claim, ClaimLine)
+
+
+def _sent_claim(w):
+    from sessions.billing import claim_files, claims
+
+    claim = claims.claim_mark_ready(claim=_claim_scene(w), by=w.admin)
+    return claim_files.claims_export(claims=[claim], by=w.admin).claims.get()
+
+
+def test_importing_an_835_names_the_actor_on_the_remittance_payments_claim_and_the_patients_share(w):
+    from sessions.billing import remittance as rm
+    from sessions.models import Claim, LineAdjustment, LinePayment, Remittance
+    from tests.billing.remits import file_835, pay
+
+    claim = _sent_claim(w)
+    content = file_835(claim.payer, [pay(claim, [("800", "1000", [("CO", "45", "200"), ("PR", "2", "200")])])])
+    with history_written() as rows:
+        rm.remittance_import_835(content=content, by=w.actor)
+    assert_rows_name(rows, w.actor, Remittance, LinePayment, LineAdjustment, Claim, Adjustment)
+
+
+def test_a_refused_835_kept_for_review_names_the_actor(w):
+    from sessions.billing import remittance as rm
+    from sessions.models import Remittance
+
+    with history_written() as rows, pytest.raises(ValidationError):
+        rm.remittance_import_835(content="ISA*00*", by=w.actor)
+    assert_rows_name(rows, w.actor, Remittance)
+
+
+def test_a_payment_entered_by_hand_names_the_actor(w):
+    from sessions.billing import remittance as rm
+    from sessions.models import LinePayment, Remittance
+
+    claim = _sent_claim(w)
+    line = claim.lines.get()
+    with history_written() as rows:
+        rm.remittance_record(claim=claim, by=w.actor, entries=[rm.LineEntry(line, Decimal("1200"), Decimal("1200"))])
+    assert_rows_name(rows, w.actor, Remittance, LinePayment)
+
+
+def test_appealing_transferring_a_denial_and_resolving_unmatched_payments_names_the_actor(w):
+    from sessions.billing import denials
+    from sessions.billing import remittance as rm
+    from sessions.models import Claim, Remittance
+    from tests.billing.remits import file_835, pay
+
+    claim = _sent_claim(w)
+    denied = pay(claim, [("0", "0", [("CO", "50", "1200")])], status="4")
+    stray = pay(claim, [("0", "0", [("CO", "50", "1200")])], status="4")
+    stray.claim_id = "KC9999999"
+    remittance, _ = rm.remittance_import_835(content=file_835(claim.payer, [denied, stray]), by=w.admin)
+    with history_written() as rows:
+        denials.claim_appeal(claim=claim, by=w.actor, note="Records sent", on=MONDAY - dt.timedelta(days=1))
+        denials.claim_transfer_to_patient(claim=claim, by=w.actor)
+        denials.remittance_resolve_unmatched(remittance=remittance, by=w.actor, note="Not ours: returned")
+    assert_rows_name(rows, w.actor, Claim, Adjustment, Remittance)

@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from clinic import csvsafe
 from clinic.models import Patient
+from sessions.billing import reports_claims
 from sessions.billing.ledger import allocate_oldest_first
 from sessions.billing.pricing import ZERO
+from sessions.billing.report_table import AGE_BUCKETS, Report
 from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
-AGE_BUCKETS = ("0–30 days", "31–60 days", "61–90 days", "90+ days")
-
-
-@dataclass
-class Report:
-    slug: str
-    title: str
-    description: str
-    columns: list[tuple[str, str]]  # (key, label)
-    rows: list[dict]
-    chart_type: str
-    chart_label_key: str
-    chart_series: list[tuple[str, str]]  # (key, label)
-    totals: dict | None = None
-
-    def chart(self) -> dict:
-        return {
-            "type": self.chart_type,
-            "labels": [str(r[self.chart_label_key]) for r in self.rows],
-            "datasets": [
-                {"label": label, "data": [float(r[key] or 0) for r in self.rows]} for key, label in self.chart_series
-            ],
-        }
-
-    def table(self) -> list[list]:
-        return [[r.get(key) for key, _ in self.columns] for r in self.rows]
-
-    def csv(self) -> str:
-        """UTF-8 with a byte-order mark so spreadsheets read it as UTF-8; plain numbers, ISO dates."""
-        buf = io.StringIO()
-        buf.write("\ufeff")
-        writer = csvsafe.writer(buf)  # formula cells neutralised
-        writer.writerow([label for _, label in self.columns])
-        for row in self.table():
-            writer.writerow(["" if v is None else v for v in row])
-        if self.totals:
-            writer.writerow([self.totals.get(key, "") for key, _ in self.columns])
-        return buf.getvalue()
 
 
 def _charge_sums() -> dict:
@@ -259,3 +220,5 @@ REPORTS: dict[str, tuple[str, Callable[[], Report]]] = {
     "by-payer": ("Sessions and revenue by payer", revenue_by_payer),
     "cost-per-course": ("Cost per course", cost_per_course),
 }
+# Every report the pages offer: the ones above (on charges) and the claim reports.
+ALL_REPORTS = {**REPORTS, **reports_claims.REPORTS}

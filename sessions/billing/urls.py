@@ -5,6 +5,7 @@ from django.urls import path
 from sessions.billing import views as v
 from sessions.billing import views_claims as claims
 from sessions.billing import views_coding as coding
+from sessions.billing import views_remittance as remits
 from sessions.billing import views_reports as reports
 
 urlpatterns = [
@@ -16,7 +17,10 @@ urlpatterns = [
     path("billing/courses/<int:pk>/diagnoses/", coding.course_diagnoses, name="billing_course_diagnoses"),
     path("billing/sessions/<int:pk>/coding/", coding.visit_coding, name="billing_visit_coding"),
     path("billing/claims/", claims.claim_list, name="billing_claims"),
+    path("billing/claims/export/", claims.claims_export, name="billing_claims_export"),
+    path("billing/claims/batches/<int:pk>/", claims.claim_batch_file, name="billing_claim_batch"),
     path("billing/claims/<int:pk>/", claims.claim_detail, name="billing_claim"),
+    path("billing/claims/<int:pk>/cms1500.pdf", claims.claim_pdf, name="billing_claim_pdf"),
     path("billing/claims/<int:pk>/ready/", claims.claim_ready, name="billing_claim_ready"),
     path("billing/claims/<int:pk>/reopen/", claims.claim_reopen, name="billing_claim_reopen"),
     path("billing/claims/<int:pk>/submit/", claims.claim_submit, name="billing_claim_submit"),
@@ -24,6 +28,13 @@ urlpatterns = [
     path("billing/claims/<int:pk>/reject/", claims.claim_reject, name="billing_claim_reject"),
     path("billing/claims/<int:pk>/correct/", claims.claim_correct, name="billing_claim_correct"),
     path("billing/claims/<int:pk>/void/", claims.claim_void, name="billing_claim_void"),
+    path("billing/claims/<int:pk>/payment/", remits.claim_payment, name="billing_claim_payment"),
+    path("billing/claims/<int:pk>/appeal/", remits.claim_appeal, name="billing_claim_appeal"),
+    path("billing/claims/<int:pk>/transfer/", remits.claim_transfer, name="billing_claim_transfer"),
+    path("billing/denials/", remits.denial_list, name="billing_denials"),
+    path("billing/remittances/", remits.remittance_list, name="billing_remittances"),
+    path("billing/remittances/<int:pk>/", remits.remittance_detail, name="billing_remittance"),
+    path("billing/remittances/<int:pk>/resolve/", remits.remittance_resolve, name="billing_remittance_resolve"),
     path("billing/patients/<int:pk>/", v.patient_billing, name="billing_patient"),
     path("billing/patients/<int:pk>/coverage/", v.coverage_create, name="billing_coverage_create"),
     path("billing/patients/<int:pk>/authorisation/", v.authorisation_create, name="billing_authorisation_create"),

@@ -34,6 +34,7 @@ from sessions.billing.forms import (
     PriceForm,
     RefundForm,
 )
+from sessions.billing.reports_claims import claims_money_rows
 from sessions.models import RELEASED_STATUSES, Charge, Coverage, Payer, Payment, Price, PriorAuthorisation
 
 FORM_TEMPLATE = "sessions/billing/form.html"
@@ -117,6 +118,7 @@ def _account_context(patient, *, today=None) -> dict:
         "plan": plan,
         "instalments": payment_plans.plan_rows(plan, today=today) if plan else [],
         "today": today,
+        "insurance": claims_money_rows(patient_id=patient.pk),
     }
 
 

@@ -7,13 +7,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, patient_row_or_404
+from sessions.billing import claim_files
 from sessions.billing import claims as claim_services
 from sessions.billing.claim_check import work_out
-from sessions.models import Claim, ClaimStatus
+from sessions.billing.remittance import claim_money
+from sessions.models import Claim, ClaimBatch, ClaimStatus
 
 
 class RejectForm(forms.Form):
@@ -41,7 +43,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         counts[value] += 1
     statuses = [(value, label, counts[value]) for value, label in ClaimStatus.choices]
     waiting = len(claim_services.unclaimed_keys())
-    context = {"claims": rows[:200], "statuses": statuses, "status": status, "waiting": waiting}
+    batches = ClaimBatch.objects.defer("content")[:10]
+    context = {"claims": rows[:200], "statuses": statuses, "status": status, "waiting": waiting, "batches": batches}
+    context["ready"] = counts[ClaimStatus.READY]
     return render(request, "sessions/billing/claims.html", context)
 
 
@@ -54,6 +58,7 @@ def _detail(request: HttpRequest, claim: Claim, *, status: int = 200, reject_for
         "reject_form": reject_form or RejectForm(),
         "can_correct": claim_services.can_correct(claim),
         "corrections": list(claim.corrections.all()),
+        "money": claim_money(claim) if claim.lines.exists() else None,
     }
     return render(request, "sessions/billing/claim.html", context, status=status)
 
@@ -141,3 +146,33 @@ def claim_correct(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def claim_void(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, lambda c: claim_services.claim_void(claim=c, by=request.user), "Void claim ready to send.")
+
+
+@admin_required
+@require_POST
+def claims_export(request: HttpRequest) -> HttpResponse:
+    ready = list(_claims().filter(status=ClaimStatus.READY).order_by("payer__name", "service_date", "pk"))
+    try:
+        batch = claim_files.claims_export(claims=ready, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("billing_claims")
+    messages.success(request, f"{batch.claim_count} claim(s) submitted in {batch.filename}.")
+    return redirect("billing_claims")
+
+
+@admin_required
+def claim_batch_file(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ClaimBatch, pk=pk)
+    response = HttpResponse(batch.content, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+    return response
+
+
+@admin_required
+def claim_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = patient_row_or_404(request, _claims(), pk=pk)
+    response = HttpResponse(claim_files.cms1500_pdf(claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="CMS-1500-{claim.control_number}.pdf"'
+    return response

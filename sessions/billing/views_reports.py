@@ -10,7 +10,7 @@ from clinic.access import (
     admin_required,
 )
 from clinic.models import ClinicSettings
-from sessions.billing.reports import REPORTS
+from sessions.billing.reports import ALL_REPORTS as REPORTS
 
 
 @admin_required

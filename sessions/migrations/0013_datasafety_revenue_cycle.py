@@ -15,6 +15,10 @@ NO_DELETE = (
     "treatment_visitcoding",
     "treatment_claim",
     "treatment_claimline",
+    "treatment_claimbatch",
+    "treatment_remittance",
+    "treatment_linepayment",
+    "treatment_lineadjustment",
 )
 APPEND_ONLY = (
     "treatment_historicalbillingprovider",
@@ -23,6 +27,10 @@ APPEND_ONLY = (
     "treatment_historicalvisitcoding",
     "treatment_historicalclaim",
     "treatment_historicalclaimline",
+    "treatment_historicalclaimbatch",
+    "treatment_historicalremittance",
+    "treatment_historicallinepayment",
+    "treatment_historicallineadjustment",
 )
 
 

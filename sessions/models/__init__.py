@@ -19,7 +19,7 @@ from sessions.models.billing import (
     Price,
     PriorAuthorisation,
 )
-from sessions.models.claims import OPEN_STATUSES, SENT_STATUSES, Claim, ClaimLine, ClaimStatus, Frequency
+from sessions.models.claims import OPEN_STATUSES, SENT_STATUSES, Claim, ClaimBatch, ClaimLine, ClaimStatus, Frequency
 from sessions.models.coding import BillingProvider, CourseDiagnoses, PrescriberNpi, VisitCoding
 from sessions.models.corrections import AmendedField, Amendment, MissedCheck
 from sessions.models.lots import DeviceReceipt, Drug, DrugLot
@@ -44,6 +44,7 @@ from sessions.models.monitoring import (
 from sessions.models.outcomes import Instrument, OutcomeScore, Source
 from sessions.models.plans import Instalment, PaymentPlan
 from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
+from sessions.models.remittance import LineAdjustment, LinePayment, Remittance, RemittanceSource, RemittanceStatus
 from sessions.models.rems import RemsStatusFilter, RemsSubmission
 from sessions.models.scheduling import (
     IN_CLINIC_STATUSES,
@@ -97,6 +98,12 @@ __all__ = [
     "Adjustment",
     "BillingProvider",
     "Claim",
+    "LineAdjustment",
+    "LinePayment",
+    "Remittance",
+    "RemittanceSource",
+    "RemittanceStatus",
+    "ClaimBatch",
     "ClaimLine",
     "ClaimStatus",
     "Frequency",

@@ -310,6 +310,9 @@ class Adjustment(models.Model):
     amount = money_field()
     reason = models.CharField(max_length=300)
     on = models.DateField("date")
+    remittance = models.ForeignKey(
+        "treatment.Remittance", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     currency = currency_field()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

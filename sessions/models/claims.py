@@ -53,6 +53,26 @@ class Frequency(models.TextChoices):
     VOID = "8", "Void of a prior claim"
 
 
+class ClaimBatch(models.Model):
+    """One exported 837P file, kept as sent."""
+
+    content = models.TextField()
+    claim_count = models.PositiveIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"837P batch {self.pk} ({self.claim_count} claims)"
+
+    @property
+    def filename(self) -> str:
+        return f"837P-{self.pk:05d}.x12"
+
+
 class Claim(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="claims")
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="claims")
@@ -82,12 +102,14 @@ class Claim(models.Model):
     note = models.CharField(max_length=80, blank=True, help_text="CMS-1500 box 19 / 837P NTE.")
     total = money_field(default=0)
     currency = currency_field()
+    batch = models.ForeignKey(ClaimBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     status_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    transferred_to_patient = money_field(default=0, help_text="Denied amounts the patient now owes.")
     appeal_note = models.TextField(blank=True)
     appealed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

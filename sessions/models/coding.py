@@ -35,6 +35,9 @@ class BillingProvider(models.Model):
         blank=True,
         help_text="11 digits (5-4-2) of the ketamine vials used for infusions.",
     )
+    clearinghouse_id = models.CharField(
+        "clearinghouse id", max_length=15, default="CLEARINGHOUSE", help_text="Receiver of the 837P files."
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 

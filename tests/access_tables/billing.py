@@ -28,6 +28,11 @@ def build(world) -> None:
         service_date=session.planned_start.date(),
         control_number="KC0000001",
     )
+    from sessions.models import ClaimBatch, Remittance
+
+    world.remittance = Remittance.objects.create(source="manual", payer=world.payer, total_paid=0)
+
+    world.batch = ClaimBatch.objects.create(content="ISA*00~", claim_count=1)
     world.payment = billing.payment_record(
         patient=world.patient_a, amount=Decimal("20.00"), method="card", on=session.planned_start.date()
     )
@@ -65,6 +70,9 @@ TABLE = {
     "billing_visit_coding": Case(PRESCRIBER, lambda w: {"pk": w.charge.session_id}),
     "billing_claims": Case(ADMIN),
     "billing_claim": Case(ADMIN, _claim),
+    "billing_claim_pdf": Case(ADMIN, _claim),
+    "billing_claims_export": Case(ADMIN_POST),
+    "billing_claim_batch": Case(ADMIN, lambda w: {"pk": w.batch.pk}),
     "billing_claim_ready": Case(ADMIN_POST, _claim),
     "billing_claim_reopen": Case(ADMIN_POST, _claim),
     "billing_claim_submit": Case(ADMIN_POST, _claim),
@@ -72,6 +80,13 @@ TABLE = {
     "billing_claim_reject": Case(ADMIN_POST, _claim),
     "billing_claim_correct": Case(ADMIN_POST, _claim),
     "billing_claim_void": Case(ADMIN_POST, _claim),
+    "billing_claim_payment": Case(ADMIN, _claim),
+    "billing_claim_appeal": Case(ADMIN_POST, _claim),
+    "billing_claim_transfer": Case(ADMIN_POST, _claim),
+    "billing_denials": Case(ADMIN),
+    "billing_remittances": Case(ADMIN),
+    "billing_remittance": Case(ADMIN, lambda w: {"pk": w.remittance.pk}),
+    "billing_remittance_resolve": Case(ADMIN_POST, lambda w: {"pk": w.remittance.pk}),
     "portal_billing": Case(PATIENT_ONLY),
     "portal_statement": Case(PATIENT_ONLY),
     "portal_receipt": Case(PATIENT_OWN, lambda w: {"pk": w.payment.pk}),

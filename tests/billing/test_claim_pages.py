@@ -31,7 +31,9 @@ def test_a_claim_that_fails_a_check_shows_the_field_and_what_to_do_and_stays_a_d
     assert claim.status == ClaimStatus.DRAFT
 
 
-def test_a_claim_is_checked_sent_and_accepted_through_its_page(cast, prices, admin_client_, django_assert_max_num_queries):
+def test_a_claim_is_checked_sent_and_accepted_through_its_page(
+    cast, prices, admin_client_, django_assert_max_num_queries
+):
     claimable_session(patient=cast.patient_a, kind=PayerKind.MEDICARE, given=84)
     admin_client_.post(reverse("billing_claims"))
     claim = Claim.objects.get()
