@@ -230,6 +230,28 @@ def test_a_no_show_names_the_actor_on_the_session_and_its_fee(w):
     assert_rows_name(rows, w.actor, TreatmentSession, Charge, ChargeLine)
 
 
+def test_a_patients_change_request_and_its_handling_name_their_actors(w):
+    from sessions.models import AppointmentRequest
+    from sessions.scheduling import requests as change_requests
+
+    session = first_session(planned_course(w))
+    with history_written() as rows:
+        item = change_requests.appointment_request_create(session=session, kind="cancel", note="Away", by=w.actor)
+    assert_rows_name(rows, w.actor, AppointmentRequest)
+    with history_written() as rows:
+        change_requests.appointment_request_accept(request=item, by=w.actor)
+    assert_rows_name(rows, w.actor, AppointmentRequest, TreatmentSession)
+    move = change_requests.appointment_request_create(
+        session=session.course.sessions.exclude(pk=session.pk).first(),
+        kind="move",
+        preferred_start=at(MONDAY + dt.timedelta(days=1), 10),
+        by=w.actor,
+    )
+    with history_written() as rows:
+        change_requests.appointment_request_decline(request=move, by=w.actor, response="No chair free")
+    assert_rows_name(rows, w.actor, AppointmentRequest)
+
+
 def test_updating_a_ride_names_the_actor(w):
     session = first_session(planned_course(w))
     with history_written() as rows:

@@ -45,6 +45,7 @@ from sessions.models.outcomes import Instrument, OutcomeScore, Source
 from sessions.models.plans import Instalment, PaymentPlan
 from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
 from sessions.models.rems import RemsStatusFilter, RemsSubmission
+from sessions.models.requests import AppointmentRequest, RequestKind, RequestStatus
 from sessions.models.scheduling import (
     IN_CLINIC_STATUSES,
     RELEASED_STATUSES,
@@ -65,6 +66,9 @@ from sessions.models.scheduling import (
 from sessions.models.titration import DoseChange, DoseScope
 
 __all__ = [
+    "AppointmentRequest",
+    "RequestKind",
+    "RequestStatus",
     "ESKETAMINE_DEVICE_MG",
     "ESKETAMINE_MIN_OBSERVATION",
     "Administration",
