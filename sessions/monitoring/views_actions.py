@@ -64,9 +64,34 @@ def _action(
             apply_service_errors(form, e)
         else:
             messages.success(request, done)
-            return redirect(session)
+            return _back_to_place(session, key, started="and_start" in request.POST)
     messages.error(request, "Not saved — see the message beside the form.")
     return _detail(request, session, {key: form}, status=400)
+
+
+# Where the nurse is after a save: the page comes back at the card of the next entry, not at the top.
+PLACES = {
+    "checkin": "predose-card",
+    "vitals": "vitals-card",
+    "device": "dosing-card",
+    "infusion_start": "dosing-card",
+    "infusion_end": "vitals-card",
+    "moaas": "moaas-card",
+    "cadss": "cadss-card",
+    "cadss_full": "cadss-card",
+    "decision": "start-dosing-card",
+}
+
+
+def _back_to_place(session: TreatmentSession, key: str, *, started: bool = False) -> HttpResponseRedirect:
+    place = PLACES.get(key)
+    if key == "vitals":  # the pre-dose card, or the dosing card once *Record and start dosing* started it
+        session.refresh_from_db(fields=["status"])
+        if session.status == "checked_in":
+            place = "predose-card"
+        elif started and session.status == "dosing":
+            place = "dosing-card"
+    return HttpResponseRedirect(session.get_absolute_url() + (f"#{place}" if place else ""))
 
 
 @clinical_required
@@ -91,8 +116,22 @@ def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
             spo2=d["spo2"],
             taken_at=at_time(d["taken_at"]),
         )
+        if "and_start" in request.POST and s.status == "checked_in":
+            _start_after_predose(request, s)
 
     return _action(request, pk, "vitals", VitalsForm(request.POST), call, "Vitals recorded.")
+
+
+def _start_after_predose(request: HttpRequest, session: TreatmentSession) -> None:
+    """*Record and start dosing*: the pre-dose BP is saved; dosing starts only when nothing blocks it
+    (a BP above the limit still needs the prescriber's decision), and the nurse is told why not."""
+    session.refresh_from_db()
+    try:
+        monitoring.session_start_dosing(session=session, by=request.user)
+    except (ValidationError, InvalidTransition) as e:
+        messages.warning(request, "Vitals recorded; dosing not started: " + " ".join(getattr(e, "messages", [str(e)])))
+    else:
+        messages.info(request, "Dosing started.")
 
 
 @clinical_required
