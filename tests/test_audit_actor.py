@@ -307,6 +307,18 @@ def test_a_reading_names_the_actor_on_the_reading_and_the_alert_it_raises(w):
     assert_rows_name(rows, w.actor, VitalsReading, Alert)
 
 
+def test_a_check_round_names_the_actor_on_the_reading_and_both_assessments(w):
+    from sessions.monitoring.rounds import check_round_record
+
+    session = observing(w, esketamine_session())
+    later(w, 5)
+    with history_written() as rows:
+        check_round_record(
+            session=session, by=w.actor, systolic=130, diastolic=80, moaas=5, cadss_items=[0, 0, 1, 0, 0, 0]
+        )
+    assert_rows_name(rows, w.actor, VitalsReading, Assessment)
+
+
 def test_a_dosing_decision_names_the_actor_on_the_decision_and_the_deferred_session(w):
     session = checked_in(esketamine_session(), w.nurse, systolic=150, diastolic=95)
     with history_written() as rows:

@@ -49,6 +49,7 @@ from sessions.monitoring.forms import (
     MoaasForm,
     VitalsForm,
 )
+from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
 
 # ---- lookups --------------------------------------------------------------------------------
@@ -239,6 +240,7 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         ),
         "infusion_end": InfusionEndForm(action=url("session_infusion_end")),
         "moaas": MoaasForm(action=url("session_moaas")),
+        "round": CheckRoundForm(action=url("session_check_round")),
         "cadss": CadssForm(action=url("session_cadss")),
         "cadss_full": CadssForm(action=url("session_cadss") + "?full=1", full=True),
         "adverse": AdverseEventForm(action=url("session_adverse_event")),

@@ -41,7 +41,9 @@ from sessions.monitoring.forms import (
     VitalsForm,
     at_time,
 )
+from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
+from sessions.monitoring.rounds import check_round_record
 from sessions.monitoring.views import _detail, _safe_next, _session
 
 
@@ -77,6 +79,7 @@ PLACES = {
     "infusion_start": "dosing-card",
     "infusion_end": "vitals-card",
     "moaas": "moaas-card",
+    "round": "round-card",
     "cadss": "cadss-card",
     "cadss_full": "cadss-card",
     "decision": "start-dosing-card",
@@ -225,6 +228,27 @@ def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Dosing complete: observing.")
     return redirect(session)
+
+
+@clinical_required
+@require_POST
+def session_check_round(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CheckRoundForm(request.POST)
+
+    def call(s, d):
+        check_round_record(
+            session=s,
+            by=request.user,
+            systolic=d["systolic"],
+            diastolic=d["diastolic"],
+            heart_rate=d["heart_rate"],
+            spo2=d["spo2"],
+            moaas=d["moaas"],
+            cadss_items=form.cadss_items(),
+            taken_at=at_time(d["taken_at"]),
+        )
+
+    return _action(request, pk, "round", form, call, "Check round recorded (BP, MOAA/S and CADSS).")
 
 
 @clinical_required

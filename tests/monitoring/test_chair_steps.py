@@ -4,6 +4,7 @@ the clinic already knows are shown as confirmed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -84,3 +85,43 @@ def test_known_check_in_items_are_shown_as_confirmed(staff_client, cast):
     assert "Confirmed: this ride was confirmed for today." in page
     box = re.search(r'<input[^>]*name="rems_enrolled"[^>]*>', page).group(0)
     assert "checked" in box
+
+
+def observing(nurse):
+    from tests.factories_monitoring import dosed
+
+    return dosed(esketamine_session(), nurse)
+
+
+def round_data(**changes):
+    data = {"systolic": 132, "diastolic": 84, "heart_rate": 70, "spo2": 98, "moaas": "5", "with_cadss": "on"}
+    data |= {f"item_{n}": "0" for n in (1, 2, 6, 7, 15, 22)}
+    return data | changes
+
+
+def test_one_check_round_records_bp_moaas_and_cadss_together(staff_client, cast):
+    s = observing(cast.staff)
+    before_vitals, before_assessments = s.vitals.count(), s.assessments.count()
+    r = staff_client.post(reverse("session_check_round", args=[s.pk]), round_data(item_1="2"))
+    assert r.status_code == 302 and r["Location"].endswith("#round-card")
+    assert s.vitals.count() == before_vitals + 1
+    scales = sorted(a.scale for a in s.assessments.order_by("-pk")[:2])
+    assert s.assessments.count() == before_assessments + 2 and scales == ["cadss6", "moaas"]
+
+
+def test_a_refused_value_in_the_round_saves_none_of_it(staff_client, cast):
+    s = observing(cast.staff)
+    before_vitals, before_assessments = s.vitals.count(), s.assessments.count()
+    future = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%H:%M")
+    r = staff_client.post(reverse("session_check_round", args=[s.pk]), round_data(taken_at=future))
+    assert r.status_code == 400 and "cannot be in the future" in r.content.decode()
+    assert (s.vitals.count(), s.assessments.count()) == (before_vitals, before_assessments)
+
+
+def test_the_round_without_cadss_records_bp_and_moaas(staff_client, cast):
+    s = observing(cast.staff)
+    before = s.assessments.count()
+    data = round_data()
+    del data["with_cadss"]
+    staff_client.post(reverse("session_check_round", args=[s.pk]), data)
+    assert s.assessments.count() == before + 1
