@@ -6,15 +6,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# Data safety (PostgreSQL only): requests are never deleted; their history is append-only. The trigger
-# functions come from 0007; the SQL is frozen here.
+# Data safety (PostgreSQL only): requests are never deleted nor truncated; their history is append-only.
+# The trigger functions come from 0007 and 0012; the SQL is frozen here.
 CREATE = [
+    'CREATE TRIGGER "treatment_historicalappointmentrequest_no_truncate" BEFORE TRUNCATE ON "treatment_historicalappointmentrequest" '
+    "FOR EACH STATEMENT EXECUTE FUNCTION clinic_guard_no_truncate()",
+    'CREATE TRIGGER "treatment_appointmentrequest_no_truncate" BEFORE TRUNCATE ON "treatment_appointmentrequest" '
+    "FOR EACH STATEMENT EXECUTE FUNCTION clinic_guard_no_truncate()",
     'CREATE TRIGGER "treatment_appointmentrequest_no_delete" BEFORE DELETE ON "treatment_appointmentrequest" '
     "FOR EACH ROW EXECUTE FUNCTION clinic_guard_no_delete()",
     'CREATE TRIGGER "treatment_historicalappointmentrequest_append_only" BEFORE UPDATE OR DELETE '
     'ON "treatment_historicalappointmentrequest" FOR EACH ROW EXECUTE FUNCTION clinic_guard_no_delete()',
 ]
 DROP = [
+    'DROP TRIGGER IF EXISTS "treatment_historicalappointmentrequest_no_truncate" ON "treatment_historicalappointmentrequest"',
+    'DROP TRIGGER IF EXISTS "treatment_appointmentrequest_no_truncate" ON "treatment_appointmentrequest"',
     'DROP TRIGGER IF EXISTS "treatment_appointmentrequest_no_delete" ON "treatment_appointmentrequest"',
     'DROP TRIGGER IF EXISTS "treatment_historicalappointmentrequest_append_only" '
     'ON "treatment_historicalappointmentrequest"',
@@ -36,7 +42,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("clinic", "0003_security_user_sessions"),
-        ("treatment", "0010_datasafety_missed_checks_dose_changes"),
+        ("treatment", "0013_datasafety_revenue_cycle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
