@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from clinic.access import admin_required
+from clinic.access import admin_required, note_patient_access
 from clinic.models import ClinicSettings
 from sessions.models import AppointmentRequest, RequestStatus
 from sessions.scheduling import requests as change_requests
@@ -62,4 +62,5 @@ def appointment_request_decline(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Declined; the patient reads your reason in the portal.")
             return redirect("appointment_requests")
+    note_patient_access(request, item.patient_id)  # the refused form is shown again, on that patient's request
     return appointment_requests(request, decline_form=form, failed=item.pk, status=400)
