@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
+from clinic.models import ClinicSettings
 from sessions.models import (
     Alert,
     InvalidTransition,
@@ -86,8 +87,18 @@ PLACES = {
 }
 
 
+def _checks_left(session: TreatmentSession) -> bool:
+    from sessions.monitoring.views import live_sessions, live_state
+
+    cs = ClinicSettings.load()
+    state = live_state(live_sessions().get(pk=session.pk), cs)
+    return any(c.done_at is None and "discharge" not in c.label for c in state["checks"])
+
+
 def _back_to_place(session: TreatmentSession, key: str, *, started: bool = False) -> HttpResponseRedirect:
     place = PLACES.get(key)
+    if key == "round" and session.status == "observing" and not _checks_left(session):
+        place = "ride-card"  # every scheduled check is in: next come the ride and the discharge
     if key == "vitals":  # the pre-dose card, or the dosing card once *Record and start dosing* started it
         session.refresh_from_db(fields=["status"])
         if session.status == "checked_in":
@@ -227,6 +238,7 @@ def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, msg)
     else:
         messages.success(request, "Dosing complete: observing.")
+        return _back_to_place(session, "round")
     return redirect(session)
 
 
@@ -307,6 +319,7 @@ def session_ride_arrived(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         messages.success(request, "Ride home is here.")
+        return HttpResponseRedirect(session.get_absolute_url() + "#discharge")
     return redirect(session)
 
 
