@@ -13,7 +13,15 @@ from django.utils import timezone
 from clinic.access import admin_required, clinical_required, patient_required, portal_patient
 from clinic.models import Chair, ClinicSettings, Patient
 from clinic.panels import load_values, panels_for
-from sessions.models import RELEASED_STATUSES, Course, CourseStatus, RideStatus, TreatmentSession
+from sessions.models import (
+    RELEASED_STATUSES,
+    AppointmentRequest,
+    Course,
+    CourseStatus,
+    RequestStatus,
+    RideStatus,
+    TreatmentSession,
+)
 from sessions.monitoring.board import board_context
 from sessions.monitoring.forms import AcknowledgeForm
 from sessions.scheduling.calendars import board_for_day, calendar_days, on_site_today, unconfirmed_rides
@@ -67,6 +75,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         "active_patients": Patient.objects.active().count(),
         "active_courses": Patient.objects.active().filter(courses__status=CourseStatus.ACTIVE).distinct().count(),
         "awaiting_review": Course.objects.filter(status=CourseStatus.AWAITING_REVIEW).count(),
+        "open_requests": AppointmentRequest.objects.filter(status=RequestStatus.OPEN).count(),
         "chairs": Chair.objects.filter(is_active=True).count(),
         "today": today,
     }
@@ -86,7 +95,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "upcoming": upcoming,
         "past": past,
         "tz": settings.tz,
-        "steps": preparation(any(s.course.protocol.is_esketamine for s in upcoming)),
+        "steps": preparation(upcoming[0].course.protocol.is_esketamine if upcoming else False),
         "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[patient.calendar_token])),
         "panels": panels_for("portal", request, patient),
     }

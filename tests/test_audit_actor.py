@@ -233,6 +233,28 @@ def test_a_no_show_names_the_actor_on_the_session_and_its_fee(w):
     assert_rows_name(rows, w.actor, TreatmentSession, Charge, ChargeLine)
 
 
+def test_a_patients_change_request_and_its_handling_name_their_actors(w):
+    from sessions.models import AppointmentRequest
+    from sessions.scheduling import requests as change_requests
+
+    session = first_session(planned_course(w))
+    with history_written() as rows:
+        item = change_requests.appointment_request_create(session=session, kind="cancel", note="Away", by=w.actor)
+    assert_rows_name(rows, w.actor, AppointmentRequest)
+    with history_written() as rows:
+        change_requests.appointment_request_accept(request=item, by=w.actor)
+    assert_rows_name(rows, w.actor, AppointmentRequest, TreatmentSession)
+    move = change_requests.appointment_request_create(
+        session=session.course.sessions.exclude(pk=session.pk).first(),
+        kind="move",
+        preferred_start=at(MONDAY + dt.timedelta(days=1), 10),
+        by=w.actor,
+    )
+    with history_written() as rows:
+        change_requests.appointment_request_decline(request=move, by=w.actor, response="No chair free")
+    assert_rows_name(rows, w.actor, AppointmentRequest)
+
+
 def test_updating_a_ride_names_the_actor(w):
     session = first_session(planned_course(w))
     with history_written() as rows:
@@ -286,6 +308,18 @@ def test_a_reading_names_the_actor_on_the_reading_and_the_alert_it_raises(w):
     with history_written() as rows:
         monitoring.vitals_record(session=session, by=w.actor, systolic=210, diastolic=125)
     assert_rows_name(rows, w.actor, VitalsReading, Alert)
+
+
+def test_a_check_round_names_the_actor_on_the_reading_and_both_assessments(w):
+    from sessions.monitoring.rounds import check_round_record
+
+    session = observing(w, esketamine_session())
+    later(w, 5)
+    with history_written() as rows:
+        check_round_record(
+            session=session, by=w.actor, systolic=130, diastolic=80, moaas=5, cadss_items=[0, 0, 1, 0, 0, 0]
+        )
+    assert_rows_name(rows, w.actor, VitalsReading, Assessment)
 
 
 def test_a_dosing_decision_names_the_actor_on_the_decision_and_the_deferred_session(w):

@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinic", "0005_clinic_settings_row"),
+        ("clinic", "0004_places_closures_chair_capabilities_checkin_window"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

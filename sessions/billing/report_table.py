@@ -21,6 +21,7 @@ class Report:
     chart_label_key: str
     chart_series: list[tuple[str, str]]  # (key, label)
     totals: dict | None = None
+    period: str = ""
 
     def chart(self) -> dict:
         return {

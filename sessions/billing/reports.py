@@ -21,6 +21,25 @@ from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, Pa
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
+def _in_range(qs, field: str, start: dt.date | None, end: dt.date | None):
+    """Rows whose ``field`` (a date) falls in the chosen range; an open end is unbounded."""
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
+def period_text(start: dt.date | None, end: dt.date | None) -> str:
+    if start and end:
+        return f"{start:%d %b %Y} – {end:%d %b %Y}"
+    if start:
+        return f"from {start:%d %b %Y}"
+    if end:
+        return f"up to {end:%d %b %Y}"
+    return "all dates"
+
+
 def _charge_sums() -> dict:
     return {
         "sessions": Count("pk", filter=Q(kind=ChargeKind.SESSION)),
@@ -40,10 +59,11 @@ MONEY_COLUMNS = [
 ]
 
 
-def revenue_by_month() -> Report:
+def revenue_by_month(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = [
         {**r, "month": r["month"].strftime("%Y-%m")}
-        for r in Charge.objects.annotate(month=TruncMonth("service_date"))
+        for r in _in_range(Charge.objects.all(), "service_date", start, end)
+        .annotate(month=TruncMonth("service_date"))
         .values("month")
         .annotate(**_charge_sums())
         .order_by("month")
@@ -51,7 +71,11 @@ def revenue_by_month() -> Report:
     signed = Case(When(kind=PaymentKind.REFUND, then=-F("amount")), default=F("amount"), output_field=MONEY)
     received = {
         r["month"].strftime("%Y-%m"): r["s"]
-        for r in Payment.objects.annotate(month=TruncMonth("on")).values("month").annotate(s=Sum(signed)).order_by()
+        for r in _in_range(Payment.objects.all(), "on", start, end)
+        .annotate(month=TruncMonth("on"))
+        .values("month")
+        .annotate(s=Sum(signed))
+        .order_by()
     }
     for r in rows:
         r["received"] = received.pop(r["month"], ZERO)
@@ -78,9 +102,10 @@ def revenue_by_month() -> Report:
     )
 
 
-def revenue_by_protocol() -> Report:
+def revenue_by_protocol(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = list(
-        Charge.objects.values(protocol=F("session__course__protocol__name"))
+        _in_range(Charge.objects.all(), "service_date", start, end)
+        .values(protocol=F("session__course__protocol__name"))
         .annotate(**_charge_sums())
         .order_by("-charged")
     )
@@ -96,8 +121,13 @@ def revenue_by_protocol() -> Report:
     )
 
 
-def revenue_by_payer() -> Report:
-    rows = list(Charge.objects.values(payer_name=F("payer__name")).annotate(**_charge_sums()).order_by("-charged"))
+def revenue_by_payer(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+    rows = list(
+        _in_range(Charge.objects.all(), "service_date", start, end)
+        .values(payer_name=F("payer__name"))
+        .annotate(**_charge_sums())
+        .order_by("-charged")
+    )
     for r in rows:
         r["payer_name"] = r["payer_name"] or "Self-pay / no coverage"
     return Report(
@@ -112,9 +142,9 @@ def revenue_by_payer() -> Report:
     )
 
 
-def cost_per_course() -> Report:
+def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = list(
-        Charge.objects.filter(kind=ChargeKind.SESSION)
+        _in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
         .values(
             course_id=F("session__course_id"),
             protocol=F("session__course__protocol__name"),
@@ -149,8 +179,11 @@ def cost_per_course() -> Report:
     )
 
 
-def outstanding_by_age(*, today: dt.date | None = None) -> Report:
-    """Unpaid amounts by the age of the charge; payments fall on each patient's oldest charges first.
+def outstanding_by_age(
+    *, today: dt.date | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> Report:
+    """Unpaid amounts by the age of the charge; payments fall on each patient's oldest charges first
+    (over all charges, so a range shows what is still owed for the services in it).
 
     Three queries: charges with their adjustments summed in the database, payments summed per
     patient, and the patients' names.
@@ -188,7 +221,7 @@ def outstanding_by_age(*, today: dt.date | None = None) -> Report:
         row = {"patient_id": pid, "patient": names.get(pid, ""), **dict.fromkeys(AGE_BUCKETS, ZERO)}
         for c in items:
             owed = c["patient_part"] + c["adj"] - paid[c["pk"]]
-            if owed <= 0:
+            if owed <= 0 or (start and c["service_date"] < start) or (end and c["service_date"] > end):
                 continue
             age = (today - c["service_date"]).days
             bucket = AGE_BUCKETS[0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3]
@@ -213,7 +246,7 @@ def outstanding_by_age(*, today: dt.date | None = None) -> Report:
     return report
 
 
-REPORTS: dict[str, tuple[str, Callable[[], Report]]] = {
+REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
     "revenue-by-month": ("Revenue by month", revenue_by_month),
     "revenue-by-protocol": ("Revenue by protocol", revenue_by_protocol),
     "outstanding-by-age": ("Outstanding balances by age", outstanding_by_age),

@@ -30,10 +30,20 @@ def _bucket(days: int) -> str:
     return AGE_BUCKETS[0 if days <= 30 else 1 if days <= 60 else 2 if days <= 90 else 3]
 
 
-def claims_money_rows(*, patient_id: int | None = None) -> list[dict]:
-    """Every sent claim (not corrected or voided), or one patient's, with billed, paid, contractual,
-    patient, denied and open amounts."""
-    scope = Claim.objects.filter(status__in=SENT)
+def _in_range(qs, field: str, start: dt.date | None, end: dt.date | None):
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
+def claims_money_rows(
+    *, patient_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict]:
+    """Every sent claim (not corrected or voided), or one patient's, with a date of service in the range,
+    with billed, paid, contractual, patient, denied and open amounts."""
+    scope = _in_range(Claim.objects.filter(status__in=SENT), "service_date", start, end)
     if patient_id is not None:
         scope = scope.filter(patient_id=patient_id)
     claims = list(
@@ -41,7 +51,8 @@ def claims_money_rows(*, patient_id: int | None = None) -> list[dict]:
             "pk", "status", "payer__name", "submitted_at", "transferred_to_patient", "service_date", "control_number"
         ).order_by("service_date", "pk")
     )
-    ids = [c["pk"] for c in claims] if patient_id is not None else None
+    ranged = patient_id is not None or start is not None or end is not None
+    ids = [c["pk"] for c in claims] if ranged else None
     lines, payments, adjustments = ClaimLine.objects.all(), LinePayment.objects.all(), LineAdjustment.objects.all()
     if ids is not None:
         lines, payments = lines.filter(claim_id__in=ids), payments.filter(claim_id__in=ids)
@@ -87,11 +98,13 @@ def claims_money_rows(*, patient_id: int | None = None) -> list[dict]:
     return rows
 
 
-def claims_by_status_and_age(*, today: dt.date | None = None) -> Report:
+def claims_by_status_and_age(
+    *, today: dt.date | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> Report:
     today = today or timezone.localdate()
     by_status: dict[str, dict] = {}
     labels = dict(ClaimStatus.choices)
-    for c in claims_money_rows():
+    for c in claims_money_rows(start=start, end=end):
         row = by_status.setdefault(
             c["status"],
             {"status": labels[c["status"]], "claims": 0, "billed": ZERO, "open": ZERO, **dict.fromkeys(AGE_BUCKETS, 0)},
@@ -119,14 +132,13 @@ def claims_by_status_and_age(*, today: dt.date | None = None) -> Report:
     )
 
 
-def denial_rate() -> Report:
+def denial_rate(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     lines_by_payer: dict[str, int] = defaultdict(int)
-    for payer in (
-        LinePayment.objects.filter(claim__status__in=SENT).values_list("claim__payer__name", flat=True).order_by()
-    ):
+    answered = _in_range(LinePayment.objects.filter(claim__status__in=SENT), "claim__service_date", start, end)
+    for payer in answered.values_list("claim__payer__name", flat=True).order_by():
         lines_by_payer[payer] += 1
     rows_by: dict[tuple[str, str], dict] = {}
-    for c in claims_money_rows():
+    for c in claims_money_rows(start=start, end=end):
         for reason, amount in c["reasons"]:
             row = rows_by.setdefault(
                 (c["payer"], reason), {"payer": c["payer"], "reason": reason, "lines": 0, "amount": ZERO}
@@ -156,16 +168,17 @@ def denial_rate() -> Report:
     )
 
 
-def expected_vs_paid() -> Report:
+def expected_vs_paid(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
+    charges = Charge.objects.filter(claim_lines__claim__status__in=SENT)
     expected = dict(
-        Charge.objects.filter(claim_lines__claim__status__in=SENT)
+        _in_range(charges, "claim_lines__claim__service_date", start, end)
         .values_list("payer__name")
         .annotate(s=Sum("payer_part"))
         .order_by()
     )
     keys = ("billed", "paid", "contractual", "patient", "open")
     by_payer: dict[str, dict] = {}
-    for c in claims_money_rows():
+    for c in claims_money_rows(start=start, end=end):
         row = by_payer.setdefault(c["payer"], {"payer": c["payer"], "claims": 0, **dict.fromkeys(keys, ZERO)})
         row["claims"] += 1
         for k in keys:
@@ -198,9 +211,9 @@ def expected_vs_paid() -> Report:
     )
 
 
-def days_to_payment() -> Report:
+def days_to_payment(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     days: dict[str, list[int]] = defaultdict(list)
-    for c in claims_money_rows():
+    for c in claims_money_rows(start=start, end=end):
         if c["submitted"] and c["paid_on"] and c["paid"] > 0:
             days[c["payer"]].append((c["paid_on"] - c["submitted"]).days)
     rows = [
@@ -231,7 +244,7 @@ def days_to_payment() -> Report:
     )
 
 
-REPORTS: dict[str, tuple[str, Callable[[], Report]]] = {
+REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
     "claims-by-status": ("Claims by status and age", claims_by_status_and_age),
     "denial-rate": ("Denial rate by payer and reason", denial_rate),
     "expected-vs-paid": ("Expected vs paid by payer", expected_vs_paid),

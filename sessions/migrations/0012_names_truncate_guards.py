@@ -19,7 +19,7 @@ def attach_no_truncate(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("treatment", "0013_datasafety_revenue_cycle")]
+    dependencies = [("treatment", "0011_datasafety_closures")]
 
     operations = [
         migrations.RunPython(attach_no_truncate, migrations.RunPython.noop),

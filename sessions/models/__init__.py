@@ -46,6 +46,7 @@ from sessions.models.plans import Instalment, PaymentPlan
 from sessions.models.protocols import PhaseKind, Protocol, ProtocolPhase, Treatment
 from sessions.models.remittance import LineAdjustment, LinePayment, Remittance, RemittanceSource, RemittanceStatus
 from sessions.models.rems import RemsStatusFilter, RemsSubmission
+from sessions.models.requests import AppointmentRequest, RequestKind, RequestStatus
 from sessions.models.scheduling import (
     IN_CLINIC_STATUSES,
     RELEASED_STATUSES,
@@ -66,6 +67,9 @@ from sessions.models.scheduling import (
 from sessions.models.titration import DoseChange, DoseScope
 
 __all__ = [
+    "AppointmentRequest",
+    "RequestKind",
+    "RequestStatus",
     "ESKETAMINE_DEVICE_MG",
     "ESKETAMINE_MIN_OBSERVATION",
     "Administration",

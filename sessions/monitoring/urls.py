@@ -19,6 +19,7 @@ urlpatterns = [
     path("sessions/<int:pk>/infusion/start/", actions.session_infusion_start, name="session_infusion_start"),
     path("sessions/<int:pk>/infusion/end/", actions.session_infusion_end, name="session_infusion_end"),
     path("sessions/<int:pk>/observe/", actions.session_observe, name="session_observe"),
+    path("sessions/<int:pk>/round/", actions.session_check_round, name="session_check_round"),
     path("sessions/<int:pk>/moaas/", actions.session_moaas, name="session_moaas"),
     path("sessions/<int:pk>/cadss/", actions.session_cadss, name="session_cadss"),
     path("sessions/<int:pk>/adverse-event/", actions.session_adverse_event, name="session_adverse_event"),

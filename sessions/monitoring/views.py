@@ -6,6 +6,7 @@ again with the message beside the field (status 400), nothing saved.
 
 from __future__ import annotations
 
+from crispy_forms.layout import Submit
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -48,6 +49,7 @@ from sessions.monitoring.forms import (
     MoaasForm,
     VitalsForm,
 )
+from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
 
 # ---- lookups --------------------------------------------------------------------------------
@@ -205,6 +207,18 @@ def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
 NO_LOT = {"lot": None}
 
 
+def _known_items_confirmed(form, session: TreatmentSession, ride) -> None:
+    """Check-in items the clinic already knows are shown as confirmed (ticked, with where it is known
+    from) instead of asking the nurse to tick them again; the nurse can still untick them."""
+    patient = session.patient
+    if patient.is_rems_enrolled:
+        form.initial["rems_enrolled"] = True
+        enrolled = f" on {patient.rems_enrolled_on:%d %b %Y}" if patient.rems_enrolled_on else ""
+        form.fields["rems_enrolled"].help_text = f"Confirmed: enrolled in the SPRAVATO REMS{enrolled} (patient record)."
+    if ride is not None and ride.status == "confirmed":
+        form.fields["ride_name"].help_text = "Confirmed: this ride was confirmed for today."
+
+
 def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict:
     def url(name: str) -> str:
         return reverse(name, args=[session.pk])
@@ -240,6 +254,7 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         ),
         "infusion_end": InfusionEndForm(action=url("session_infusion_end")),
         "moaas": MoaasForm(action=url("session_moaas")),
+        "round": CheckRoundForm(action=url("session_check_round")),
         "cadss": CadssForm(action=url("session_cadss")),
         "cadss_full": CadssForm(action=url("session_cadss") + "?full=1", full=True),
         "adverse": AdverseEventForm(action=url("session_adverse_event")),
@@ -248,6 +263,18 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         "dose": DoseChangeForm(action=url("session_dose_change"), session=session),
         "missed": MissedCheckForm(action=url("session_missed_check")),
     }
+    if checkin is None:
+        _known_items_confirmed(forms["checkin"], session, ride)
+    if session.status == SessionStatus.CHECKED_IN:
+        # One tap for the usual case: the pre-dose BP saved and dosing started when nothing blocks it.
+        forms["vitals"].helper.add_input(
+            Submit("and_start", "Record and start dosing", css_class="btn-success btn-lg ms-sm-2 mt-2 mt-sm-0")
+        )
+    if session.status == SessionStatus.DOSING and "device" not in bound:
+        # The lot is remembered between devices of the session.
+        given = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))  # prefetched
+        if given:
+            forms["device"].initial["lot"] = given[-1].lot_id
     forms.update(bound)
     return forms
 

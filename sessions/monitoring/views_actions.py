@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from clinic import idempotency
 from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
+from clinic.models import ClinicSettings
 from sessions.models import (
     Alert,
     InvalidTransition,
@@ -43,7 +44,9 @@ from sessions.monitoring.forms import (
     VitalsForm,
     at_time,
 )
+from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
+from sessions.monitoring.rounds import check_round_record
 from sessions.monitoring.views import _detail, _safe_next, _session
 
 
@@ -68,9 +71,45 @@ def _action(
             apply_service_errors(form, e)
         else:
             messages.success(request, done)
-            return redirect(session)
+            return _back_to_place(session, key, started="and_start" in request.POST)
     messages.error(request, "Not saved — see the message beside the form.")
     return _detail(request, session, {key: form}, status=400)
+
+
+# Where the nurse is after a save: the page comes back at the card of the next entry, not at the top.
+PLACES = {
+    "checkin": "predose-card",
+    "vitals": "vitals-card",
+    "device": "dosing-card",
+    "infusion_start": "dosing-card",
+    "infusion_end": "vitals-card",
+    "moaas": "moaas-card",
+    "round": "round-card",
+    "cadss": "cadss-card",
+    "cadss_full": "cadss-card",
+    "decision": "start-dosing-card",
+}
+
+
+def _checks_left(session: TreatmentSession) -> bool:
+    from sessions.monitoring.views import live_sessions, live_state
+
+    cs = ClinicSettings.load()
+    state = live_state(live_sessions().get(pk=session.pk), cs)
+    return any(c.done_at is None and "discharge" not in c.label for c in state["checks"])
+
+
+def _back_to_place(session: TreatmentSession, key: str, *, started: bool = False) -> HttpResponseRedirect:
+    place = PLACES.get(key)
+    if key == "round" and session.status == "observing" and not _checks_left(session):
+        place = "ride-card"  # every scheduled check is in: next come the ride and the discharge
+    if key == "vitals":  # the pre-dose card, or the dosing card once *Record and start dosing* started it
+        session.refresh_from_db(fields=["status"])
+        if session.status == "checked_in":
+            place = "predose-card"
+        elif started and session.status == "dosing":
+            place = "dosing-card"
+    return HttpResponseRedirect(session.get_absolute_url() + (f"#{place}" if place else ""))
 
 
 @clinical_required
@@ -100,11 +139,25 @@ def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
                 spo2=d["spo2"],
                 taken_at=at_time(d["taken_at"]),
             )
+            if "and_start" in request.POST and s.status == "checked_in":
+                _start_after_predose(request, s)
             return s.get_absolute_url()
 
         idempotency.once(key=d.get("idempotency_key"), user=request.user, run=record)
 
     return _action(request, pk, "vitals", VitalsForm(request.POST), call, "Vitals recorded.")
+
+
+def _start_after_predose(request: HttpRequest, session: TreatmentSession) -> None:
+    """*Record and start dosing*: the pre-dose BP is saved; dosing starts only when nothing blocks it
+    (a BP above the limit still needs the prescriber's decision), and the nurse is told why not."""
+    session.refresh_from_db()
+    try:
+        monitoring.session_start_dosing(session=session, by=request.user)
+    except (ValidationError, InvalidTransition) as e:
+        messages.warning(request, "Vitals recorded; dosing not started: " + " ".join(getattr(e, "messages", [str(e)])))
+    else:
+        messages.info(request, "Dosing started.")
 
 
 @clinical_required
@@ -197,7 +250,29 @@ def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, msg)
     else:
         messages.success(request, "Dosing complete: observing.")
+        return _back_to_place(session, "round")
     return redirect(session)
+
+
+@clinical_required
+@require_POST
+def session_check_round(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CheckRoundForm(request.POST)
+
+    def call(s, d):
+        check_round_record(
+            session=s,
+            by=request.user,
+            systolic=d["systolic"],
+            diastolic=d["diastolic"],
+            heart_rate=d["heart_rate"],
+            spo2=d["spo2"],
+            moaas=d["moaas"],
+            cadss_items=form.cadss_items(),
+            taken_at=at_time(d["taken_at"]),
+        )
+
+    return _action(request, pk, "round", form, call, "Check round recorded (BP, MOAA/S and CADSS).")
 
 
 @clinical_required
@@ -256,6 +331,7 @@ def session_ride_arrived(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e.messages))
     else:
         messages.success(request, "Ride home is here.")
+        return HttpResponseRedirect(session.get_absolute_url() + "#discharge")
     return redirect(session)
 
 

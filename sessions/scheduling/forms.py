@@ -287,3 +287,41 @@ class FreeSlotForm(forms.Form):
         if value and value > today + PLANNING_REACH:
             raise ValidationError("Choose a day within the next two years.")
         return value
+
+
+class AppointmentRequestForm(CrispyMixin, forms.Form):
+    submit_label = "Send the request"
+    kind = forms.ChoiceField(
+        label="I would like to",
+        choices=[("move", "Move this appointment"), ("cancel", "Cancel this appointment")],
+        widget=forms.RadioSelect,
+        initial="move",
+    )
+    preferred_date = forms.DateField(label="New day", widget=DateInput(), required=False)
+    preferred_time = forms.TimeField(label="New time", widget=TimeInput(), required=False)
+    note = forms.CharField(label="Anything the clinic should know", max_length=300, required=False)
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(Layout("kind", Row(Column("preferred_date"), Column("preferred_time")), "note"))
+        self.helper.form_action = action
+        self.helper.form_id = "change-request-form"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "move":
+            if not data.get("preferred_date"):
+                self.add_error("preferred_date", "Choose the day you would like instead.")
+            if not data.get("preferred_time"):
+                self.add_error("preferred_time", "Choose the time you would like instead.")
+        return data
+
+    def preferred_start(self) -> dt.datetime | None:
+        data = self.cleaned_data
+        if data.get("kind") != "move" or not data.get("preferred_date") or not data.get("preferred_time"):
+            return None
+        return clinic_datetime(data["preferred_date"], data["preferred_time"])
+
+
+class RequestDeclineForm(forms.Form):
+    response = forms.CharField(label="Why not (the patient reads this)", max_length=300)

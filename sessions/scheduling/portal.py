@@ -20,9 +20,10 @@ from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings, Patient
 from clinic.services import patient_calendar_renew
 from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
+from sessions.scheduling import requests as change_requests
 from sessions.scheduling import rides
 from sessions.scheduling.calendars import with_series
-from sessions.scheduling.forms import RideForm
+from sessions.scheduling.forms import AppointmentRequestForm, RideForm
 from sessions.scheduling.ics import calendar_for
 
 
@@ -81,9 +82,15 @@ def portal_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     return _appointment_page(request, session)
 
 
-def _appointment_page(request: HttpRequest, session: TreatmentSession, ride_form=None, status=200) -> HttpResponse:
+def _appointment_page(
+    request: HttpRequest, session: TreatmentSession, ride_form=None, status=200, change_form=None
+) -> HttpResponse:
     editable = session.status == SessionStatus.SCHEDULED
     context = {
+        "requests": list(session.requests.order_by("-created_at")),
+        "change_refusal": change_requests.request_refusal(session),
+        "change_form": change_form
+        or AppointmentRequestForm(action=reverse("portal_appointment_request", args=[session.pk])),
         "s": session,
         "tz": ClinicSettings.load().tz,
         "steps": preparation(session.course.protocol.is_esketamine),
@@ -108,6 +115,31 @@ def portal_ride(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Thank you: your ride is confirmed." if confirmed else "Your ride is saved.")
             return redirect("portal_appointment", pk)
     return _appointment_page(request, _own_session(request, pk), ride_form=form, status=400)
+
+
+@patient_required
+@require_POST
+def portal_appointment_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient asks to cancel or move this appointment; the clinic replies on this page."""
+    session = _own_session(request, pk)
+    form = AppointmentRequestForm(request.POST, action=reverse("portal_appointment_request", args=[pk]))
+    if form.is_valid():
+        try:
+            change_requests.appointment_request_create(
+                session=session,
+                kind=form.cleaned_data["kind"],
+                preferred_start=form.preferred_start(),
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, "Your request is sent. The clinic will reply on this page; until then the appointment stands."
+            )
+            return redirect("portal_appointment", pk)
+    return _appointment_page(request, _own_session(request, pk), change_form=form, status=400)
 
 
 def _ics_response(content: bytes, filename: str) -> HttpResponse:

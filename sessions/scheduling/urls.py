@@ -6,6 +6,7 @@ from sessions.scheduling import portal
 from sessions.scheduling import views as scheduling
 from sessions.scheduling import views_bookings as bookings
 from sessions.scheduling import views_calendar as calendar
+from sessions.scheduling import views_requests as change_requests
 
 urlpatterns = [
     path("courses/", scheduling.course_list, name="course_list"),
@@ -29,6 +30,10 @@ urlpatterns = [
     path("rides/unconfirmed/", calendar.rides_unconfirmed, name="rides_unconfirmed"),
     path("portal/appointments/<int:pk>/", portal.portal_appointment, name="portal_appointment"),
     path("portal/appointments/<int:pk>/ride/", portal.portal_ride, name="portal_ride"),
+    path("portal/appointments/<int:pk>/request/", portal.portal_appointment_request, name="portal_appointment_request"),
+    path("requests/", change_requests.appointment_requests, name="appointment_requests"),
+    path("requests/<int:pk>/accept/", change_requests.appointment_request_accept, name="appointment_request_accept"),
+    path("requests/<int:pk>/decline/", change_requests.appointment_request_decline, name="appointment_request_decline"),
     path("portal/appointments/<int:pk>/appointment.ics", portal.portal_appointment_ics, name="portal_appointment_ics"),
     path("portal/calendar/renew/", portal.portal_feed_reset, name="portal_feed_reset"),
     path("calendar/feed/<str:token>.ics", portal.calendar_feed, name="calendar_feed"),

@@ -26,5 +26,33 @@ def money(value, currency: str = "USD") -> str:
 
 
 @register.filter
+def report_cell(value, currency: str = "USD") -> str:
+    """A report's cell: amounts (Decimals) as money, counts and text as they are, nothing as a dash."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        return money(value, currency)
+    return str(value)
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+VISIT_WORDS = {
+    "esketamine": "Esketamine visit",
+    "ketamine_iv": "Ketamine infusion",
+    "ketamine_im": "Ketamine injection",
+}
+
+
+@register.simple_tag
+def visit_words(protocol, dose_mg=None) -> str:
+    """What a patient reads for a session: "Esketamine visit, 84 mg" (codes only on receipts)."""
+    words = VISIT_WORDS.get(getattr(protocol, "treatment", ""), "Treatment visit")
+    try:
+        dose = int(dose_mg) if dose_mg else None
+    except (TypeError, ValueError):
+        dose = None
+    return f"{words}, {dose} mg" if dose else words

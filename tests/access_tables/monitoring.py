@@ -15,6 +15,7 @@ TABLE = {
     "session_infusion_start": POST,
     "session_infusion_end": POST,
     "session_observe": POST,
+    "session_check_round": POST,
     "session_moaas": POST,
     "session_cadss": POST,
     "session_adverse_event": POST,

@@ -15,10 +15,19 @@ def build(world) -> None:
     start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     world.booking = f.TreatmentSessionFactory(course=world.course, chair=chair, planned_start=start)
     f.RideFactory(session=world.booking)
+    from sessions.models import AppointmentRequest
+
+    world.change_request = AppointmentRequest.objects.create(
+        session=world.booking, patient=world.patient_a, kind="cancel"
+    )
 
 
 def _course(w) -> dict:
     return {"pk": w.course.pk}
+
+
+def _request(w) -> dict:
+    return {"pk": w.change_request.pk}
 
 
 def _booking(w) -> dict:
@@ -48,6 +57,10 @@ TABLE = {
     "portal_appointment": Case(PATIENT_OWN, _booking),
     "portal_appointment_ics": Case(PATIENT_OWN, _booking),
     "portal_ride": Case(PATIENT_POST, _booking),
+    "portal_appointment_request": Case(PATIENT_POST, _booking),
+    "appointment_requests": Case(ADMIN),
+    "appointment_request_accept": Case(ADMIN_POST, _request),
+    "appointment_request_decline": Case(ADMIN_POST, _request),
     "portal_feed_reset": Case(PATIENT_POST),
     "calendar_feed": Case(PUBLIC, lambda w: {"token": w.patient_a.calendar_token}),
 }

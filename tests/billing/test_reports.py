@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from sessions.billing import services as billing
 from sessions.billing.reports import REPORTS
+from sessions.templatetags.billing_tags import report_cell
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_billing import CoverageFactory, PayerFactory, discharged_session
@@ -102,7 +103,7 @@ def test_reports_run_the_same_number_of_queries_for_5_or_40_sessions(
         response = admin_client_.get(url)
     assert response.status_code == 200
     # What was counted is the page of the 40 sessions: the table the report computes from them, row by row.
-    expected = [["—" if v is None else str(v) for v in row] for row in REPORTS[slug][1]().table()]
+    expected = [[report_cell(v, "USD") for v in row] for row in REPORTS[slug][1]().table()]
     assert expected and report_cells(response) == expected
 
 
@@ -158,3 +159,30 @@ def test_the_account_pages_run_a_bounded_number_of_queries(cast, prices, who, dj
     page = response.content.decode()
     assert page.count('data-testid="charge-row"') == 22
     assert page.count('data-testid="payment-row"') == 22
+
+
+@pytest.mark.parametrize("slug", list(REPORTS))
+def test_every_report_shows_amounts_as_money_and_has_a_date_range(admin_client_, prices, slug):
+    make_history(3)
+    page = admin_client_.get(reverse("billing_report", args=[slug])).content.decode()
+    assert 'name="start"' in page and 'name="end"' in page
+    assert re.search(r"\$\d[\d,]*\.\d\d", page), "amounts are not formatted as money"
+
+
+def test_a_date_range_limits_the_report_and_its_csv(admin_client_, prices):
+    make_history(3)
+    url = reverse("billing_report", args=["revenue-by-protocol"])
+    everything = report_cells(admin_client_.get(url))
+    assert everything
+    future = (timezone.localdate() + dt.timedelta(days=400)).isoformat()
+    later = admin_client_.get(url, {"start": future}).content.decode()
+    assert "No data yet." in later and "charge-row" not in later
+    csv_url = reverse("billing_report_csv", args=["revenue-by-protocol"])
+    assert len(admin_client_.get(csv_url, {"start": future}).content.decode().strip().splitlines()) == 1
+
+
+def test_a_range_ending_before_it_starts_says_so(admin_client_, prices):
+    response = admin_client_.get(
+        reverse("billing_report", args=["revenue-by-month"]), {"start": "2030-02-01", "end": "2030-01-01"}
+    )
+    assert response.status_code == 200 and "The end comes before the start" in response.content.decode()

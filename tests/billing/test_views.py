@@ -171,3 +171,15 @@ def test_an_admin_ends_a_coverage_and_later_estimates_are_self_pay(admin_client_
         course=f.CourseFactory(patient=cast.patient_a), planned_start=timezone.now() + dt.timedelta(days=5)
     )
     assert billing.estimate_for_session(session).patient_part == Decimal("900.00")
+
+
+def test_the_portal_costs_use_plain_words_and_no_codes(patient_a_client, cast, charged_a):
+    f.TreatmentSessionFactory(
+        course=f.CourseFactory(patient=cast.patient_a),
+        planned_start=timezone.now() + dt.timedelta(days=3),
+        planned_dose_mg=84,
+    )
+    body = patient_a_client.get(reverse("portal_billing")).text
+    assert "Esketamine visit, 84 mg" in body and "Esketamine visit, 56 mg" in body
+    assert "J0013" not in body and "99213" not in body
+    assert "You pay" in body
