@@ -25,7 +25,7 @@ from sessions.models import (
 )
 from sessions.monitoring import alerts as alert_services
 from sessions.monitoring import discharge as discharge_services
-from sessions.monitoring import missed, titration
+from sessions.monitoring import missed
 from sessions.monitoring import services as monitoring
 from sessions.monitoring.forms import (
     AcknowledgeForm,
@@ -45,7 +45,6 @@ from sessions.monitoring.forms import (
     at_time,
 )
 from sessions.monitoring.forms_round import CheckRoundForm
-from sessions.monitoring.forms_titration import DoseChangeForm
 from sessions.monitoring.rounds import check_round_record
 from sessions.monitoring.views import _detail, _safe_next, _session
 
@@ -359,20 +358,6 @@ def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
         monitoring.amendment_add(session=s, by=request.user, **form.service_args())
 
     return _action(request, pk, "amendment", form, call, "Amendment added: every view of the record shows it.")
-
-
-@clinical_required
-@require_POST
-def session_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
-    """A prescriber's new planned dose for this session (or the rest of its phase); refused for others."""
-    form = DoseChangeForm(request.POST, session=_session(request, pk))
-
-    def call(s, d):
-        change = titration.dose_change(session=s, by=request.user, **form.service_args())
-        n = change.sessions_changed
-        messages.info(request, f"{n} session{'s' if n != 1 else ''} now planned at {change.dose_text}.")
-
-    return _action(request, pk, "dose", form, call, "Planned dose changed.")
 
 
 @clinical_required

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from clinic.access import clinical_required, patient_row_or_404
 from clinic.forms import apply_service_errors
@@ -16,6 +17,7 @@ from sessions.models import Course
 from sessions.monitoring import titration
 from sessions.monitoring.forms_titration import DoseChangeForm
 from sessions.monitoring.panels import dose_panel_context
+from sessions.monitoring.views_actions import _action, _session
 
 
 @clinical_required
@@ -46,3 +48,17 @@ def course_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
         status = 400
     context = dose_panel_context(request, course, form)
     return render(request, "sessions/monitoring/course_dose.html", {"panel": context}, status=status)
+
+
+@clinical_required
+@require_POST
+def session_dose_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """A prescriber's new planned dose for this session (or the rest of its phase); refused for others."""
+    form = DoseChangeForm(request.POST, session=_session(request, pk))
+
+    def call(s, d):
+        change = titration.dose_change(session=s, by=request.user, **form.service_args())
+        n = change.sessions_changed
+        messages.info(request, f"{n} session{'s' if n != 1 else ''} now planned at {change.dose_text}.")
+
+    return _action(request, pk, "dose", form, call, "Planned dose changed.")
