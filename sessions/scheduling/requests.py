@@ -99,6 +99,11 @@ def appointment_request_accept(
     everything as it was and says why."""
     request = _open(request)
     session = TreatmentSession.objects.with_related().get(pk=request.session_id)
+    if session.status != SessionStatus.SCHEDULED:
+        raise ValidationError(
+            f"The appointment is no longer scheduled (it is {session.get_status_display().lower()}), so it cannot "
+            "be changed."
+        )
     tz = ClinicSettings.load().tz
     if request.kind == RequestKind.CANCEL:
         booking.session_cancel(session=session, by=by, reason=f"Patient asked to cancel. {request.note}".strip())

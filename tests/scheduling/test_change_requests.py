@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from sessions.models import AppointmentRequest, RequestStatus, SessionStatus
+from sessions.models import AppointmentRequest, RequestStatus, SessionStatus, TreatmentSession
 from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY, at
@@ -51,6 +51,16 @@ def test_a_patient_asks_to_cancel_and_the_clinic_cancels(cast, booking):
     client_for(cast.admin).post(reverse("appointment_request_accept", args=[item.pk]))
     booking.refresh_from_db()
     assert booking.status == SessionStatus.CANCELLED and "Patient asked to cancel" in booking.status_reason
+
+
+def test_accepting_a_request_for_an_appointment_cancelled_meanwhile_says_why_and_changes_nothing(cast, booking):
+    ask(cast, booking, kind="cancel", note="Unwell")
+    item = AppointmentRequest.objects.get()
+    TreatmentSession.objects.filter(pk=booking.pk).update(status=SessionStatus.CANCELLED)
+    r = client_for(cast.admin).post(reverse("appointment_request_accept", args=[item.pk]), follow=True)
+    item.refresh_from_db()
+    assert r.status_code == 200 and "no longer scheduled" in r.content.decode()
+    assert item.status == RequestStatus.OPEN
 
 
 def test_a_request_outside_opening_hours_is_refused_with_the_reason(cast, booking):
