@@ -90,7 +90,7 @@ def test_every_table_that_refuses_deletes_refuses_truncate_too():
         for table, names in installed.items()
         if any(name.endswith(("_no_delete", "_append_only")) for name in names) and f"{table}_no_truncate" not in names
     ]
-    assert installed and not missing, f"Run ATTACH_NO_TRUNCATE (_frozen/datasafety_0012.py) in the migration that guards: {missing}"
+    assert installed and not missing, f"Add NoTruncate(...) (_frozen/datasafety_0012.py) to the migration that guards: {missing}"
 
 
 def test_the_clinic_settings_row_cannot_be_deleted_even_with_raw_sql():

@@ -29,7 +29,7 @@ def test_a_reading_stored_before_the_session_save_fails_is_reported_as_saved(sta
     monkeypatch.setattr(SessionStore, "save", broken_save)
     response = staff_client.post(reverse("session_vitals", args=[session.pk]), {"systolic": 122, "diastolic": 78})
     assert response.status_code == 302
-    assert response["Location"] == session.get_absolute_url()
+    assert response["Location"].startswith(session.get_absolute_url())  # the page, at the next card
     assert VitalsReading.objects.filter(session=session).count() == before + 1
 
 
