@@ -23,7 +23,6 @@ from sessions.models import (
     TreatmentSession,
     VisitCoding,
 )
-from sessions.models.billing import DEFAULT_EM_CODE, EM_CODES
 from sessions.monitoring.amendments import dose_given
 
 
@@ -102,8 +101,6 @@ def charge_session(*, session: TreatmentSession, by=None) -> Charge:
             em_code=coding.em_code if coding else None,
         )
         notes.extend(est.notes)
-        if coding is None and any(line.code in EM_CODES for line in est.lines):
-            notes.append(f"E/M {DEFAULT_EM_CODE} until the prescriber chooses the visit's code; the claim uses theirs.")
         split = Split(est.payer_part, est.savings_part, est.patient_part, est.deductible_applied)
         charge = _write_charge(
             session=session,

@@ -1,7 +1,6 @@
 """What claims need: NPIs with their check digit, ICD-10-CM diagnoses, the billing provider and the
 E/M code the prescriber chooses per visit (instead of one from the price)."""
 
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -122,10 +121,16 @@ def test_the_charge_bills_the_em_code_the_prescriber_chose_not_one_from_the_pric
     assert "E/M" not in charge.note
 
 
-def test_a_charge_made_before_the_prescriber_chose_says_the_em_code_is_provisional(cast, prices):
-    CoverageFactory(patient=cast.patient_a, payer=PayerFactory(kind=PayerKind.COMMERCIAL))
-    charge = billing.charge_session(session=discharged_session(patient=cast.patient_a, given=Decimal("56")))
-    assert "until the prescriber chooses" in charge.note
+def test_a_charge_made_before_the_prescriber_chose_bills_99213_and_its_claim_waits_for_the_prescriber(cast, prices):
+    from sessions.billing import claims
+    from sessions.billing.claim_check import work_out
+    from tests.factories_billing import claimable_session
+
+    session = claimable_session(patient=cast.patient_a, given=56, em_code=None)
+    assert [line.code for line in session.charge.lines.all()] == ["J0013", "99213"]
+    assert "99213" not in session.charge.note  # the note shows on the patient's portal: no codes there
+    (claim,) = claims.claims_build(by=cast.admin)
+    assert "em_code" in [p.field for p in work_out(claim).problems]
 
 
 # ---- pages ------------------------------------------------------------------------------------
