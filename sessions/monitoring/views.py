@@ -267,9 +267,9 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
         _known_items_confirmed(forms["checkin"], session, ride)
     if session.status == SessionStatus.CHECKED_IN:
         # One tap for the usual case: the pre-dose BP saved and dosing started when nothing blocks it.
-        forms["vitals"].helper.add_input(
-            Submit("and_start", "Record and start dosing", css_class="btn-success btn-lg ms-sm-2 mt-2 mt-sm-0")
-        )
+        start = Submit("and_start", "Record and start dosing")
+        start.field_classes = "btn btn-success btn-lg ms-sm-2 mt-2 mt-sm-0"
+        forms["vitals"].helper.add_input(start)
     if session.status == SessionStatus.DOSING and "device" not in bound:
         # The lot is remembered between devices of the session.
         given = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))  # prefetched

@@ -84,7 +84,7 @@ def test_a_nurse_runs_a_session_from_check_in_to_discharge(page, cast):
     page.fill("#id_vitals_heart_rate", "74")
     page.fill("#id_vitals_spo2", "98")
     page.get_by_role("button", name="Record vitals").click()
-    page.get_by_role("button", name="Start dosing").click()
+    page.locator("form[action$='/start-dosing/'] button[type=submit]").click()
     assert "Dosing" in page.locator("#session-status").inner_text()
     for _ in range(2):
         page.select_option("#id_device_lot", str(lot.pk))
