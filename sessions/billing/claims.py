@@ -32,7 +32,7 @@ CONTROL_PREFIX = "KC"
 
 
 def _lock(claim: Claim) -> Claim:
-    return Claim.objects.select_for_update().select_related("payer", "original").get(pk=claim.pk)
+    return Claim.objects.select_for_update(of=("self",)).select_related("payer", "original").get(pk=claim.pk)
 
 
 def _new_claim(*, by: User | None, reason: str, **values) -> Claim:

@@ -56,7 +56,7 @@ def test_a_discharged_session_is_charged_seen_in_the_portal_paid_and_reported(pa
     _switch_user(page, patient.user.username)
     page.goto("/portal/costs/")
     balance_before = billing.patient_balance(patient)
-    assert f"{charge.service_date:%Y-%m-%d}" in page.content()
+    assert f"{charge.service_date:%a} {charge.service_date.day} {charge.service_date:%b %Y}" in page.content()
     assert f"{balance_before:,.2f}" in page.locator('[data-testid="balance"]').inner_text()
     assert not page.console_errors, page.console_errors
     shot(page, "billing-portal-costs")

@@ -57,7 +57,7 @@ def test_an_admin_drags_a_booking_to_a_free_cell_on_the_ten_chair_day(page, cast
     assert target.count() == 0  # the cell is taken now
 
     # Move, then a cell: the same patient's other chair is free, but the patient is not.
-    other = sessions[2]
+    other = sessions[3]  # 09:00, over before the moved visit starts at 12:45 (no overlap for the patient)
     other.patient, other.course = moved.patient, moved.course
     other.save()
     page.goto(f"/calendar/day/?date={monday}&move={other.pk}")

@@ -90,7 +90,7 @@ def test_titration_to_84_mg_a_missed_40_minute_bp_and_the_rems_form(page, chromi
     page.fill("#id_vitals_systolic", "132")
     page.fill("#id_vitals_diastolic", "84")
     page.get_by_role("button", name="Record vitals").click()
-    page.get_by_role("button", name="Start dosing").click()
+    page.locator("form[action$='/start-dosing/'] button[type=submit]").click()
     for _ in range(3):
         page.select_option("#id_device_lot", str(lot.pk))
         page.get_by_role("button", name="Record device").click()

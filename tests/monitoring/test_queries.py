@@ -21,9 +21,12 @@ pytestmark = pytest.mark.django_db
 
 def _observing_patients(n: int, nurse, lot, readings: int = 2):
     sessions = []
-    base = timezone.now() - dt.timedelta(minutes=60)
+    # One booking time for all, fixed before the loop: check-in opens 60 minutes before it, so a loop that
+    # crosses a minute boundary must not move the bookings past the check-in clock.
+    start = timezone.now().replace(second=0, microsecond=0)
+    base = start - dt.timedelta(minutes=55)
     for _ in range(n):
-        s = esketamine_session(planned_start=timezone.now().replace(second=0, microsecond=0))
+        s = esketamine_session(planned_start=start)
         with time_machine.travel(base, tick=False) as clock:
             dosed(s, nurse, lot=lot, clock=clock)
             for i in range(readings):
