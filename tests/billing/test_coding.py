@@ -202,3 +202,5 @@ def test_active_clinician_minutes_out_of_range_are_refused_beside_the_field(cast
     assert "Enter the active clinician minutes" in response.text and not VisitCoding.objects.exists()
     assert prescriber_client.post(url, {"em_code": "99215", "clinician_minutes": "55"}).status_code == 302
     assert VisitCoding.objects.get(session=session).clinician_minutes == 55
+    page = prescriber_client.get(reverse("booking_detail", args=[session.pk]))
+    assert page.status_code == 200 and "55 active clinician minutes" in page.text
