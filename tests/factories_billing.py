@@ -120,7 +120,16 @@ def billing_provider():
     return provider
 
 
-def claimable_session(*, patient, kind=PayerKind.COMMERCIAL, given=56, em_code="99214", slug="esketamine-trd", **kw):
+def claimable_session(
+    *,
+    patient,
+    kind=PayerKind.COMMERCIAL,
+    given=56,
+    em_code="99214",
+    slug="esketamine-trd",
+    clinician_minutes=None,
+    **kw,
+):
     """A discharged, charged session whose claim passes its checks: provider, NPI, diagnoses, coverage."""
     from sessions.billing.charges import charge_session
     from sessions.models import CourseDiagnoses, PrescriberNpi, VisitCoding
@@ -134,6 +143,8 @@ def claimable_session(*, patient, kind=PayerKind.COMMERCIAL, given=56, em_code="
     PrescriberNpi.objects.get_or_create(user=prescriber, defaults={"npi": PRESCRIBER_NPI})
     CourseDiagnoses.objects.create(course=session.course, codes="F33.2")
     if em_code:
-        VisitCoding.objects.create(session=session, em_code=em_code, chosen_by=prescriber)
+        VisitCoding.objects.create(
+            session=session, em_code=em_code, clinician_minutes=clinician_minutes, chosen_by=prescriber
+        )
     charge_session(session=session)
     return session

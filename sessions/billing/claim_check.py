@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from clinic.models import ClinicSettings, RemsStatus
-from sessions.billing.claim_rules import Context, Problem, ProposedLine, charge_lines, line_problems
+from sessions.billing.claim_rules import (
+    PROLONGED_CODES,
+    Context,
+    Problem,
+    ProposedLine,
+    charge_lines,
+    line_problems,
+)
 from sessions.billing.pricing import ZERO, pick_coverage
 from sessions.models import (
     SENT_STATUSES,
@@ -116,7 +123,7 @@ def work_out(claim: Claim) -> Worked:
     lines: list[ProposedLine] = []
     prescribers = {c.session.course.prescriber for c in charges}
     courses = {c.session.course_id for c in charges}
-    codings = {v.session_id: v.em_code for v in VisitCoding.objects.filter(session__in=[c.session_id for c in charges])}
+    codings = {v.session_id: v for v in VisitCoding.objects.filter(session__in=[c.session_id for c in charges])}
     if claim.frequency == Frequency.VOID and claim.original_id:
         lines = [_as_proposed(line) for line in claim.original.lines.select_related("charge__session")]
     else:
@@ -139,8 +146,9 @@ def work_out(claim: Claim) -> Worked:
                 charge=charge,
                 payer=payer,
                 treatment=charge.session.course.protocol.treatment,
-                em_code=codings.get(charge.session_id),
+                em_code=getattr(codings.get(charge.session_id), "em_code", None),
                 ketamine_ndc=provider.ketamine_ndc,
+                clinician_minutes=getattr(codings.get(charge.session_id), "clinician_minutes", None),
             )
     diagnoses: list[str] = []
     for row in CourseDiagnoses.objects.filter(course_id__in=courses):
@@ -203,6 +211,13 @@ def _as_proposed(line: ClaimLine) -> ProposedLine:
         ndc=line.ndc,
         ndc_quantity=line.ndc_quantity,
         ndc_unit=line.ndc_unit,
+        clinician_minutes=(  # locked with the E/M code once the claim was sent
+            VisitCoding.objects.filter(session_id=line.charge.session_id)
+            .values_list("clinician_minutes", flat=True)
+            .first()
+            if line.code in PROLONGED_CODES
+            else None
+        ),
     )
 
 

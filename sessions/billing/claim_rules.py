@@ -38,6 +38,7 @@ class ProposedLine:
     treatment: str = ""
     dose_mg: Decimal | None = None
     infusion_minutes: int | None = None
+    clinician_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,24 @@ def _spread(total: Decimal, lines: list[ProposedLine]) -> None:
 
 
 def charge_lines(
-    *, charge: Charge, payer: Payer, treatment: str, em_code: str | None, ketamine_ndc: str
+    *,
+    charge: Charge,
+    payer: Payer,
+    treatment: str,
+    em_code: str | None,
+    ketamine_ndc: str,
+    clinician_minutes: int | None = None,
 ) -> list[ProposedLine]:
     """The lines one session's charge is billed with to ``payer``."""
     session = charge.session
     dose = charge.dose_mg
-    common = dict(charge=charge, treatment=treatment, dose_mg=dose, infusion_minutes=session.infusion_minutes)
+    common = dict(
+        charge=charge,
+        treatment=treatment,
+        dose_mg=dose,
+        infusion_minutes=session.infusion_minutes,
+        clinician_minutes=clinician_minutes,
+    )
     lines: list[ProposedLine] = []
     if treatment == "esketamine" and payer.kind == PayerKind.MEDICARE:
         for line in billing_codes.esketamine_lines(payer_kind=PayerKind.MEDICARE, dose_mg=dose or 0):
@@ -96,6 +109,16 @@ def charge_lines(
         )
         if em_code:
             lines.append(ProposedLine(code=em_code, description="Office visit, established patient", **common))
+        prolonged = billing_codes.prolonged_units(em_code=em_code, minutes=clinician_minutes)
+        if payer.allows_prolonged_service and prolonged:
+            lines.append(
+                ProposedLine(
+                    code=billing_codes.PROLONGED_CODE,
+                    description="Prolonged office visit, each 15 minutes",
+                    units=prolonged,
+                    **common,
+                )
+            )
     elif treatment == "ketamine_iv":
         for line in billing_codes.infusion_lines(minutes=session.infusion_minutes):
             lines.append(ProposedLine(code=line.code, description=line.description, units=line.units, **common))
@@ -145,6 +168,43 @@ def _medicare_esketamine(ctx: Context, lines: list[ProposedLine]) -> list[Proble
                 "from this date of service.",
             )
         )
+    return problems
+
+
+def _prolonged(ctx: Context, lines: list[ProposedLine]) -> list[Problem]:
+    """+99417 only for payers that allow it, beside 99215, with the units the active clinician time earns."""
+    problems = []
+    codes = {line.code for line in lines}
+    for line in lines:
+        if line.code not in PROLONGED_CODES:
+            continue
+        if not ctx.payer.allows_prolonged_service:
+            problems.append(
+                Problem(
+                    "code",
+                    f"{ctx.payer} does not allow prolonged-service codes: remove {line.code}, or tick "
+                    '"allows prolonged-service codes" on the payer if its contract does.',
+                )
+            )
+            continue
+        if line.code != billing_codes.PROLONGED_CODE:
+            problems.append(Problem("code", f"Bill prolonged office time as +99417 beside 99215, not {line.code}."))
+            continue
+        if billing_codes.PROLONGED_BASE_CODE not in codes:
+            problems.append(
+                Problem("em_code", "+99417 adds to a 99215 visit only: choose 99215 or remove the prolonged line.")
+            )
+            continue
+        expected = billing_codes.prolonged_units(em_code="99215", minutes=line.clinician_minutes)
+        if line.units != expected:
+            problems.append(
+                Problem(
+                    "clinician_minutes",
+                    f"+99417 counts each full 15 minutes of active clinician time beyond 40: "
+                    f"{line.clinician_minutes or 0} minutes give {expected}, not {line.units}; "
+                    "correct the visit's active clinician minutes on the booking page.",
+                )
+            )
     return problems
 
 
@@ -205,6 +265,8 @@ def line_problems(ctx: Context, lines: list[ProposedLine]) -> list[Problem]:
         problems.append(
             Problem("em_code", "The prescriber has not chosen the visit's E/M code: choose it on the booking page.")
         )
+    if not medicare:
+        problems += _prolonged(ctx, lines)
     if "96366" in codes and "96365" not in codes:
         problems.append(Problem("code", "+96366 is an add-on: it needs 96365 for the first hour."))
     for line in lines:

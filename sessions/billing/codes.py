@@ -6,6 +6,8 @@ Plain rules, no database (README, "Billing"):
   G2082 up to 56 mg, G2083 over 56 mg — with modifier KX (REMS enrolment on file).
 - Other payers (and self-pay statements), esketamine: J0013 esketamine nasal spray per 1 mg
   (units = mg given; it replaced S0013 from 1 January 2026) plus an E/M visit code 99212–99215.
+- Prolonged service (payers that allow it): +99417 beside 99215, one unit per full 15 minutes of
+  active clinician time beyond the 99215 visit's 40 minutes (55 minutes → 1, 70 → 2).
 - IV ketamine infusion: 96365 for the first hour, and +96366 for each additional hour, counted
   only when the infusion runs more than 30 minutes into that hour.
 """
@@ -21,6 +23,17 @@ from sessions.models.billing import DEFAULT_EM_CODE, EM_CODES
 MEDICARE = "medicare"
 MEDICARE_LOW_DOSE_MAX_MG = 56
 J0013_START_YEAR = 2026  # S0013 before 1 January 2026
+PROLONGED_CODE = "99417"
+PROLONGED_BASE_CODE = "99215"
+PROLONGED_BASE_MINUTES = 40  # 99215's total time; 99417 counts each full 15 minutes beyond it
+PROLONGED_STEP_MINUTES = 15
+
+
+def prolonged_units(*, em_code: str | None, minutes: int | None) -> int:
+    """Units of +99417 the visit's active clinician time earns: only beside 99215, 0 below 55 minutes."""
+    if em_code != PROLONGED_BASE_CODE or not minutes:
+        return 0
+    return max(0, (minutes - PROLONGED_BASE_MINUTES) // PROLONGED_STEP_MINUTES)
 
 
 @dataclass(frozen=True)

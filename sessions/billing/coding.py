@@ -23,6 +23,7 @@ from sessions.models import (
 )
 from sessions.models.billing import EM_CODES
 
+MAX_CLINICIAN_MINUTES = 600
 CODABLE = (*IN_CLINIC_STATUSES, SessionStatus.DISCHARGED)
 PLACE_OF_SERVICE = {"11": "Office", "22": "On-campus outpatient hospital", "19": "Off-campus outpatient hospital"}
 EM_LEVELS = {
@@ -102,13 +103,20 @@ def can_choose_em_code(user: User, session: TreatmentSession) -> bool:
     return bool(user.is_prescriber) and session.status in CODABLE and not em_code_locked_reason(session)
 
 
-def visit_em_code_choose(*, by: User, session: TreatmentSession, em_code: str) -> VisitCoding:
+def visit_em_code_choose(
+    *, by: User, session: TreatmentSession, em_code: str, clinician_minutes: int | None = None
+) -> VisitCoding:
     """The prescriber's E/M code for a visit (99212–99215), used by its charge when chosen before discharge
-    and always by its claim."""
+    and always by its claim; with the active clinician minutes that earn +99417 beside 99215 for payers that
+    allow prolonged-service codes."""
     if not by.is_prescriber:
         raise ValidationError("Only a prescriber chooses the visit's E/M code.")
     if em_code not in EM_CODES:
         raise ValidationError({"em_code": f"Choose one of {', '.join(EM_CODES)}."})
+    if clinician_minutes is not None and not 0 < clinician_minutes <= MAX_CLINICIAN_MINUTES:
+        raise ValidationError(
+            {"clinician_minutes": f"Enter the active clinician minutes (1–{MAX_CLINICIAN_MINUTES}) or leave it empty."}
+        )
     with transaction.atomic():
         session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         if session.status not in CODABLE:
@@ -118,4 +126,6 @@ def visit_em_code_choose(*, by: User, session: TreatmentSession, em_code: str) -
             raise ValidationError(locked)
         row = VisitCoding.objects.filter(session=session).first() or VisitCoding(session=session)
         reason = "E/M code chosen" if row.pk is None else "E/M code changed"
-        return audited_change(row, {"em_code": em_code, "chosen_by": by}, by=by, reason=reason)
+        return audited_change(
+            row, {"em_code": em_code, "clinician_minutes": clinician_minutes, "chosen_by": by}, by=by, reason=reason
+        )

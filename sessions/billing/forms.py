@@ -107,6 +107,7 @@ class PayerForm(forms.ModelForm):
             "esketamine_code",
             "requires_authorisation",
             "wants_rems_note",
+            "allows_prolonged_service",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -80,6 +80,12 @@ class EmCodeForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Medical decision making or total time of the visit. Medicare G2082/G2083 visits include it and bill no E/M.",
     )
+    clinician_minutes = forms.IntegerField(
+        label="Active clinician minutes",
+        required=False,
+        help_text="Your own time on the visit, not staff monitoring. With 99215, 55+ minutes add +99417 "
+        "(each full 15 minutes beyond 40) for payers that allow prolonged-service codes.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

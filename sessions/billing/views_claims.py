@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clinic.access import admin_required, patient_row_or_404
+from clinic.forms import apply_service_errors
 from sessions.billing import claim_files
 from sessions.billing import claims as claim_services
 from sessions.billing.claim_check import work_out
@@ -126,8 +127,7 @@ def claim_reject(request: HttpRequest, pk: int) -> HttpResponse:
                 claim=claim, by=request.user, accepted=False, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Claim marked rejected.")
             return redirect("billing_claim", claim.pk)

@@ -86,10 +86,16 @@ def visit_coding(request: HttpRequest, pk: int) -> HttpResponse:
         reason = coding.em_code_locked_reason(session) or "The E/M code is chosen for a visit that took place."
         raise PermissionDenied(reason)
     current = VisitCoding.objects.filter(session=session).first()
-    form = EmCodeForm(request.POST or None, initial={"em_code": current.em_code if current else ""})
+    initial = {"em_code": current.em_code, "clinician_minutes": current.clinician_minutes} if current else {}
+    form = EmCodeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            coding.visit_em_code_choose(by=request.user, session=session, em_code=form.cleaned_data["em_code"])
+            coding.visit_em_code_choose(
+                by=request.user,
+                session=session,
+                em_code=form.cleaned_data["em_code"],
+                clinician_minutes=form.cleaned_data["clinician_minutes"],
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

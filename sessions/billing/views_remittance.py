@@ -86,27 +86,34 @@ def claim_payment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/billing/claim_payment.html", {"claim": claim, "form": form}, status=status)
 
 
+def _denials_page(request: HttpRequest, *, refused: AppealForm | None = None, claim_pk: int | None = None):
+    """The queue, each denial with its appeal form; a refused appeal keeps its input and errors beside the fields."""
+    rows = []
+    for denial in denials.denial_queue():
+        form = refused if refused is not None and denial.claim.pk == claim_pk else None
+        form = form or AppealForm(initial={"on": timezone.localdate()}, prefix=f"appeal-{denial.claim.pk}")
+        rows.append((denial, form))
+    status = 400 if refused is not None else 200
+    return render(request, "sessions/billing/denials.html", {"rows": rows}, status=status)
+
+
 @admin_required
 def denial_list(request: HttpRequest) -> HttpResponse:
-    context = {"denials": denials.denial_queue(), "appeal_form": AppealForm(initial={"on": timezone.localdate()})}
-    return render(request, "sessions/billing/denials.html", context)
+    return _denials_page(request)
 
 
 @admin_required
 @require_POST
 def claim_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     claim = patient_row_or_404(request, Claim.objects.all(), pk=pk)
-    form = AppealForm(request.POST)
+    form = AppealForm(request.POST, prefix=f"appeal-{claim.pk}")
     if form.is_valid():
         try:
             denials.claim_appeal(claim=claim, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
     if form.errors:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("billing_denials")
+        return _denials_page(request, refused=form, claim_pk=claim.pk)
     messages.success(request, f"Appeal of {claim.control_number} recorded.")
     return redirect("billing_denials")
 

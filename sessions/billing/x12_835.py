@@ -76,14 +76,35 @@ def _get(elements: list[str], index: int) -> str:
     return elements[index] if len(elements) > index else ""
 
 
+def provider_adjustments(segments: list[list[str]]) -> list[str]:
+    """Each PLB adjustment as "reason (reference) amount", e.g. "WO (ref 12345) 50.00"."""
+    found = []
+    for el in segments:
+        if el[0] != "PLB":
+            continue
+        for index in range(3, len(el) - 1, 2):
+            reason, _, reference = el[index].partition(":")
+            ref = f" (ref {reference})" if reference else ""
+            found.append(f"{reason}{ref} {_money(el[index + 1], 'PLB amount'):.2f}")
+    return found
+
+
 def parse_835(text: str) -> Remit:
     errors = validate_x12(text)
     if errors:
         raise X835Error("The file does not pass the 835 rules: " + "; ".join(errors[:5]))
+    segments = _segments(text)
+    adjustments = provider_adjustments(segments)
+    if adjustments:
+        raise X835Error(
+            "The file has provider-level adjustments (PLB), which are not posted automatically; nothing was "
+            f"imported. Post the remittance by hand with these adjustments: {'; '.join(adjustments)} "
+            "(a positive amount reduces the payment, a negative one adds to it)."
+        )
     remit = Remit("", "", "", None, ZERO)
     claim: ClaimPayment | None = None
     service: ServicePayment | None = None
-    for el in _segments(text):
+    for el in segments:
         tag = el[0]
         if tag == "BPR":
             remit.total_paid = _money(_get(el, 2), "BPR02")
@@ -95,8 +116,6 @@ def parse_835(text: str) -> Remit:
             remit.payer_name = _get(el, 2)
         elif tag == "REF" and _get(el, 1) == "2U" and claim is None:
             remit.payer_id = _get(el, 2)
-        elif tag == "PLB":
-            raise X835Error("The file has provider-level adjustments (PLB): post this remittance by hand.")
         elif tag == "CLP":
             if _get(el, 2) in ("21", "22"):
                 raise X835Error(

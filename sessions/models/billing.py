@@ -70,6 +70,11 @@ class Payer(models.Model):
     )
     requires_authorisation = models.BooleanField("requires prior authorisation", default=False)
     wants_rems_note = models.BooleanField("wants the REMS facility in the claim note", default=False)
+    allows_prolonged_service = models.BooleanField(
+        "allows prolonged-service codes",
+        default=False,
+        help_text="Non-Medicare payers: +99417 beside a 99215 visit when the prescriber's active time reaches 55 minutes.",
+    )
     history = HistoricalRecords()
 
     class Meta:

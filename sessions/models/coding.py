@@ -91,6 +91,12 @@ class VisitCoding(models.Model):
 
     session = models.OneToOneField(TreatmentSession, on_delete=models.PROTECT, related_name="coding")
     em_code = models.CharField("E/M code", max_length=5, choices=[(c, c) for c in EM_CODES])
+    clinician_minutes = models.PositiveSmallIntegerField(
+        "active clinician minutes",
+        null=True,
+        blank=True,
+        help_text="The prescriber's own time on the visit (monitoring by staff does not count); for +99417.",
+    )
     chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     chosen_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -55,5 +55,7 @@ def test_a_rejection_without_reason_is_refused_beside_the_form(cast, prices, adm
     admin_client_.post(reverse("billing_claim_submit", args=[claim.pk]))
     response = admin_client_.post(reverse("billing_claim_reject", args=[claim.pk]), {"reason": ""})
     assert response.status_code == 400
+    assert '<div class="invalid-feedback" id="error_id_reason">This field is required.</div>' in response.text
+    assert 'aria-describedby="error_id_reason"' in response.text
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.SUBMITTED

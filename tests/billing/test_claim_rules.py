@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from sessions.billing import codes as billing_codes
 from sessions.billing.claim_rules import Context, ProposedLine, line_problems
 from sessions.models import Payer, PayerKind
 
@@ -145,3 +146,45 @@ def test_an_infusion_claim_needs_its_drug_line():
 
 def test_a_claim_without_lines_is_refused():
     assert fields(ACME, []) == ["lines"]
+
+
+PROLONGED_OK = Payer(name="Prolonged Health", kind=PayerKind.COMMERCIAL, allows_prolonged_service=True)
+
+
+def prolonged(*, em="99215", code="99417", units=1, minutes=55, payer=PROLONGED_OK):
+    lines = [esk("J0013", **J0013_56), esk(em, dose=56), esk(code, dose=56, units=units)]
+    for line in lines:
+        line.clinician_minutes = minutes
+    return fields(payer, lines), messages(payer, lines)
+
+
+@pytest.mark.parametrize(
+    "em,minutes,units", [("99215", 54, 0), ("99215", 55, 1), ("99215", 69, 1), ("99215", 70, 2), ("99214", 90, 0)]
+)
+def test_99417_counts_each_full_15_minutes_beyond_99215s_40(em, minutes, units):
+    assert billing_codes.prolonged_units(em_code=em, minutes=minutes) == units
+
+
+def test_a_99215_visit_with_99417_for_55_minutes_passes_where_the_payer_allows_it():
+    assert prolonged() == ([], "")
+
+
+def test_99417_is_refused_for_a_payer_that_does_not_allow_prolonged_service():
+    found, text = prolonged(payer=ACME)
+    assert found == ["code"] and "does not allow prolonged-service codes" in text and "tick" in text
+
+
+def test_99417_beside_an_em_code_other_than_99215_is_refused():
+    found, text = prolonged(em="99214")
+    assert found == ["em_code"] and "choose 99215" in text
+
+
+def test_99417_units_must_follow_the_active_clinician_minutes():
+    found, text = prolonged(minutes=54)
+    assert found == ["clinician_minutes"] and "54 minutes give 0, not 1" in text
+
+
+@pytest.mark.parametrize("code", ["99416", "G2212"])
+def test_other_prolonged_codes_are_refused_even_where_the_payer_allows_prolonged_service(code):
+    found, text = prolonged(code=code)
+    assert found == ["code"] and "+99417" in text

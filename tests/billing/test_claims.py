@@ -201,3 +201,16 @@ def test_a_draft_is_neither_corrected_nor_voided(cast, prices):
         claims.claim_correct(claim=claim, by=cast.admin)
     with pytest.raises(ValidationError):
         claims.claim_void(claim=claim, by=cast.admin)
+
+
+def test_a_99215_visit_of_70_minutes_adds_99417_twice_only_where_the_payer_allows_it(cast, prices):
+    session = claimable_session(patient=cast.patient_a, given=56, em_code="99215", clinician_minutes=70)
+    claim = built()
+    assert [line[0] for line in lines(claim)] == ["J0013", "99215"]
+    payer = claim.payer
+    payer.allows_prolonged_service = True
+    payer.save()
+    claim.refresh_from_db()
+    assert lines(claim)[2] == ("99417", "", 2, "")
+    assert work_out(claim).problems == []
+    assert session.coding.clinician_minutes == 70

@@ -191,3 +191,16 @@ def test_the_prescriber_chooses_the_em_code_on_the_visit_and_the_booking_page_sh
     page = prescriber_client.get(reverse("booking_detail", args=[session.pk]))
     assert page.status_code == 200
     assert "99214" in page.text
+
+
+def test_active_clinician_minutes_out_of_range_are_refused_beside_the_field(cast, prescriber_client):
+    session = discharged_session(patient=cast.patient_a, given=56)
+    url = reverse("billing_visit_coding", args=[session.pk])
+    response = prescriber_client.post(url, {"em_code": "99215", "clinician_minutes": "0"})
+    assert response.status_code == 400
+    assert 'id="error_1_id_clinician_minutes"' in response.text
+    assert "Enter the active clinician minutes" in response.text and not VisitCoding.objects.exists()
+    assert prescriber_client.post(url, {"em_code": "99215", "clinician_minutes": "55"}).status_code == 302
+    assert VisitCoding.objects.get(session=session).clinician_minutes == 55
+    page = prescriber_client.get(reverse("booking_detail", args=[session.pk]))
+    assert page.status_code == 200 and "55 active clinician minutes" in page.text

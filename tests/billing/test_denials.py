@@ -109,3 +109,33 @@ def test_a_payment_entered_on_the_claims_page_larger_than_the_line_is_shown_and_
     assert response.status_code == 400
     assert "larger than the 450.00 billed" in response.text
     assert not LinePayment.objects.exists()
+
+
+def test_an_appeal_dated_in_the_future_is_refused_beside_the_date_and_keeps_the_note(
+    cast, denied, admin_client_, django_assert_max_num_queries
+):
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    prefix = f"appeal-{denied.pk}"
+    with django_assert_max_num_queries(40):
+        response = admin_client_.post(
+            reverse("billing_claim_appeal", args=[denied.pk]),
+            {f"{prefix}-note": "Sent the PHQ-9 history", f"{prefix}-on": tomorrow.isoformat()},
+        )
+    assert response.status_code == 400
+    error = f'<div class="invalid-feedback" id="error_id_{prefix}-on">The appeal date cannot be in the future.</div>'
+    assert error in response.text
+    assert 'value="Sent the PHQ-9 history"' in response.text
+    denied.refresh_from_db()
+    assert denied.appealed_on is None
+
+
+def test_an_appeal_without_a_note_is_refused_beside_the_note_and_a_good_one_is_recorded(cast, denied, admin_client_):
+    prefix, url = f"appeal-{denied.pk}", reverse("billing_claim_appeal", args=[denied.pk])
+    today = timezone.localdate().isoformat()
+    response = admin_client_.post(url, {f"{prefix}-note": "", f"{prefix}-on": today})
+    assert response.status_code == 400
+    assert f'id="error_id_{prefix}-note">This field is required.</div>' in response.text
+    response = admin_client_.post(url, {f"{prefix}-note": "Records sent", f"{prefix}-on": today})
+    assert response.status_code == 302
+    denied.refresh_from_db()
+    assert denied.appeal_note == "Records sent"

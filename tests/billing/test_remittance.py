@@ -1,6 +1,7 @@
 """Remittance: an 835 with a payment, a partial payment, a denial and adjustments, imported twice;
 bad files refused whole and kept; manual entry; the patient's balance becomes the payer's figure."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from sessions.billing import remittance as rm
 from sessions.billing import services as billing
+from sessions.billing import x12_835
 from sessions.models import (
     Claim,
     ClaimStatus,
@@ -169,3 +171,20 @@ def test_a_payment_entered_by_hand_posts_like_an_835(cast, three):
     assert Claim.objects.get(pk=three[0].pk).status == ClaimStatus.PAID
     assert billing.patient_balance(cast.patient_a) == D("40.00")
     assert LinePayment.objects.get(claim_line=first).deductible == D("40.00")
+
+
+def with_plb(text: str) -> str:
+    """The file with a PLB segment (an overpayment recovery and an interest payment) before SE, SE recounted."""
+    count = int(re.search(r"SE\*(\d+)\*", text).group(1))
+    plb = "PLB*1234567893*20261231*WO:KC0001*50*L6*-2.5~"
+    text = re.sub(r"SE\*\d+\*", lambda m: plb + ("\n" if "~\n" in text else "") + f"SE*{count + 1}*", text, count=1)
+    return text
+
+
+def test_a_file_with_provider_level_adjustments_is_refused_listing_them_to_post_by_hand(cast, three):
+    content = with_plb(mixed_file(three))
+    assert x12_835.provider_adjustments(x12_835._segments(content)) == ["WO (ref KC0001) 50.00", "L6 -2.50"]
+    with pytest.raises(ValidationError, match=r"Post the remittance by hand with these adjustments: WO \(ref KC0001\)"):
+        rm.remittance_import_835(content=content, filename="plb.835", by=cast.admin)
+    assert not LinePayment.objects.exists()
+    assert Remittance.objects.get().status == RemittanceStatus.FAILED

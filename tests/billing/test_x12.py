@@ -89,3 +89,13 @@ def test_the_cms1500_pdf_of_a_claim_is_a_pdf_with_its_codes(cast, prices, admin_
     response = admin_client_.get(reverse("billing_claim_pdf", args=[claim.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_a_prolonged_service_line_goes_in_the_837p_and_the_validator_accepts_it(cast, prices):
+    claimable_session(patient=cast.patient_b, given=56, em_code="99215", clinician_minutes=55)
+    (claim,) = claims.claims_build(by=cast.admin)
+    claim.payer.allows_prolonged_service = True
+    claim.payer.save()
+    sent = claims.claim_submit(claim=claims.claim_mark_ready(claim=claim, by=cast.admin), by=cast.admin)
+    text = x12.write_837p([sent], control=1)
+    assert "SV1*HC:99417*" in text and x12.validate_837p(text) == []
