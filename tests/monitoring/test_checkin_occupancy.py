@@ -154,7 +154,9 @@ def test_the_session_page_says_when_check_in_opens(clinic_day, nurse):
 def test_of_two_patients_checked_in_to_one_chair_at_the_same_moment_the_second_is_refused(clinic_day, nurse):
     chair = f.ChairFactory(name="Chair 1")
     f.ChairFactory(name="Chair 2")
-    late_arrival, early_arrival = booked(chair, 10), booked(chair, 11, 45)  # bookings that do not overlap
+    # Back-to-back bookings (no overlap): both patients may check in at 10:50.
+    late_arrival = esketamine_session(chair=chair, planned_start=at(10), planned_end=at(11))
+    early_arrival = esketamine_session(chair=chair, planned_start=at(11), planned_end=at(12))
     with time_machine.travel(at(10, 50), tick=False):
         m.session_check_in(session=late_arrival, by=nurse, checklist=dict(CHECKLIST))
         with pytest.raises(ValidationError, match=r"Chair 1 is occupied by .* Choose a free chair \(Chair 2\)"):
