@@ -24,7 +24,13 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.monitoring.state import RECORDING_STATUSES, checked_time, ensure_status, lock, transition
-from sessions.scheduling.occupancy import chair_occupant, free_chairs_for, move_to_free_chair, occupied_message
+from sessions.scheduling.occupancy import (
+    chair_occupant,
+    free_chairs_for,
+    lock_chair,
+    move_to_free_chair,
+    occupied_message,
+)
 
 CHECKLIST_FIELDS = (
     "identity_confirmed",
@@ -91,7 +97,11 @@ def checkin_chair_choices(session: TreatmentSession) -> tuple[str, list[Chair]]:
 
 
 def _place_in_chair(session: TreatmentSession, chair: Chair | None, by: User) -> None:
-    """Keep the booked chair when it is free, or move to the chosen free chair; refuse otherwise."""
+    """Keep the booked chair when it is free, or move to the chosen free chair; refuse otherwise.
+
+    The chair the patient is about to sit in is locked first (``lock_chair``), so two check-ins into one chair
+    run one after the other: the second sees the first patient in it."""
+    lock_chair(chair.pk if chair is not None else session.chair_id)
     if chair is not None and chair.pk != session.chair_id:
         move_to_free_chair(session=session, chair=chair, by=by, reason="Checked in to a free chair")
         return

@@ -255,6 +255,12 @@ def session_book(
     return session
 
 
+def can_move_bookings(user: User) -> bool:
+    """Admins move bookings; so do prescribers (clinical staff with prescriber rights), who alone may move
+    one beyond its phase's window. Nurses do not."""
+    return user.is_admin or (user.is_clinical and user.is_prescriber)
+
+
 @transaction.atomic
 def session_reschedule(
     *,
@@ -265,7 +271,10 @@ def session_reschedule(
     version: int | None,
     window_reason: str = "",
 ) -> TreatmentSession:
-    """Move a booking; beyond its phase's window only a prescriber may, with ``window_reason``."""
+    """Move a booking (an admin or a prescriber); beyond its phase's window only a prescriber may, with
+    ``window_reason``."""
+    if not can_move_bookings(by):
+        raise ValidationError("Only an admin or a prescriber can move a booking; ask one of them.")
     session = _locked(session, version)
     if session.status != SessionStatus.SCHEDULED:
         raise ValidationError(f"A session that is {session.get_status_display().lower()} cannot be moved.")

@@ -13,6 +13,14 @@ from clinic.places import chairs_serving
 from sessions.models import IN_CLINIC_STATUSES, TreatmentSession
 
 
+def lock_chair(chair_id: int) -> None:
+    """Serialise the check-ins into one chair for the rest of the transaction: on PostgreSQL a row lock on
+    the chair (SELECT … FOR UPDATE); on SQLite the write transaction (BEGIN IMMEDIATE) already runs alone.
+    Without it two nurses checking two patients into one free chair at the same moment would both find it
+    free (their bookings need not overlap, so the exclusion constraint does not see it)."""
+    list(Chair.objects.select_for_update().filter(pk=chair_id).values_list("pk", flat=True))
+
+
 def chair_occupant(chair_id: int, *, exclude_pk: int | None = None) -> TreatmentSession | None:
     """The session physically in the chair (checked in, dosing or observing), if any."""
     qs = TreatmentSession.objects.filter(chair_id=chair_id, status__in=IN_CLINIC_STATUSES).select_related("patient")

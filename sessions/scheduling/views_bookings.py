@@ -3,8 +3,10 @@ booking and ride services."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,6 +50,7 @@ def _booking_page(request: HttpRequest, session: TreatmentSession, **forms) -> H
         "ride_form": forms.get("ride_form")
         or RideForm.for_session(session, action=reverse("booking_ride", args=[session.pk])),
         "suggestions": forms.get("suggestions", []),
+        "can_move": booking.can_move_bookings(request.user),
         "late_cancel": booking.is_late_cancellation(session, settings),
         "can_no_show": booking.can_no_show(session),
         "missed": booking.missed_session_options(session) if session.status == SessionStatus.NO_SHOW else None,
@@ -63,7 +66,19 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _booking_page(request, _session(request, pk))
 
 
-@admin_required
+def _mover_required(view):
+    """Admins and prescribers (``booking.can_move_bookings``) move bookings; other clinical staff get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not booking.can_move_bookings(request.user):
+            raise PermissionDenied("Only an admin or a prescriber can move a booking.")
+        return view(request, *args, **kwargs)
+
+    return clinical_required(wrapped)
+
+
+@_mover_required
 @require_POST
 def booking_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk)

@@ -45,7 +45,7 @@ TABLE = {
     "course_end": Case(ADMIN, _course),
     "course_book_session": Case(ADMIN_POST, _course),
     "booking_detail": Case(CLINICAL, _booking),
-    "booking_reschedule": Case(ADMIN_POST, _booking),
+    "booking_reschedule": Case(roles(prescriber=405, admin=405), _booking),
     "booking_cancel": Case(ADMIN_POST, _booking),
     "booking_no_show": Case(CLINICAL_POST, _booking),
     "booking_ride": Case(CLINICAL_POST, _booking),

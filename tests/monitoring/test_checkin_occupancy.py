@@ -149,3 +149,33 @@ def test_the_session_page_says_when_check_in_opens(clinic_day, nurse):
     with time_machine.travel(at(10), tick=False):
         page = client_for(nurse).get(f"/sessions/{session.pk}/").content.decode()
     assert "Check-in opens at 11:00 for the 12:00 booking" in page
+
+
+def test_of_two_patients_checked_in_to_one_chair_at_the_same_moment_the_second_is_refused(clinic_day, nurse):
+    chair = f.ChairFactory(name="Chair 1")
+    f.ChairFactory(name="Chair 2")
+    # Back-to-back bookings (no overlap): both patients may check in at 10:50.
+    late_arrival = esketamine_session(chair=chair, planned_start=at(10), planned_end=at(11))
+    early_arrival = esketamine_session(chair=chair, planned_start=at(11), planned_end=at(12))
+    with time_machine.travel(at(10, 50), tick=False):
+        m.session_check_in(session=late_arrival, by=nurse, checklist=dict(CHECKLIST))
+        with pytest.raises(ValidationError, match=r"Chair 1 is occupied by .* Choose a free chair \(Chair 2\)"):
+            m.session_check_in(session=early_arrival, by=f.StaffFactory(), checklist=dict(CHECKLIST))
+    early_arrival.refresh_from_db()
+    assert early_arrival.status == SessionStatus.SCHEDULED and early_arrival.chair == chair
+    assert TreatmentSession.objects.filter(chair=chair, status=SessionStatus.CHECKED_IN).count() == 1
+
+
+def test_of_two_patients_moved_to_one_free_chair_at_check_in_the_second_is_refused(clinic_day, nurse):
+    first_chair, second_chair = f.ChairFactory(name="Chair 1"), f.ChairFactory(name="Chair 2")
+    spare = f.ChairFactory(name="Chair 3")
+    for chair in (first_chair, second_chair):
+        with time_machine.travel(at(8), tick=False):
+            m.session_check_in(session=booked(chair, 8), by=nurse, checklist=dict(CHECKLIST))
+    one, other = booked(first_chair, 11), booked(second_chair, 11)
+    with time_machine.travel(at(11, 5), tick=False):
+        m.session_check_in(session=one, by=nurse, checklist=dict(CHECKLIST), chair=spare)
+        with pytest.raises(ValidationError, match="Chair 3 is not free"):
+            m.session_check_in(session=other, by=f.StaffFactory(), checklist=dict(CHECKLIST), chair=spare)
+    other.refresh_from_db()
+    assert other.status == SessionStatus.SCHEDULED and other.chair == second_chair

@@ -111,3 +111,68 @@ def test_the_booking_page_says_until_when_the_phase_allows_the_move(cast, chairs
     page = client_for(cast.admin).get(f"/bookings/{session.pk}/")
     assert page.status_code == 200
     assert "Twice weekly (4 weeks) window: until Sun 10 Feb 2030" in page.content.decode()
+
+
+def test_a_nurse_cannot_move_a_booking(cast, chairs):
+    session = last(plan(cast, "esketamine-mdsi"))
+    with pytest.raises(ValidationError, match="Only an admin or a prescriber"):
+        booking.session_reschedule(
+            session=session, start=at(WITHIN_SLIP, 9), chair=chairs[0], by=cast.staff, version=None
+        )
+    session.refresh_from_db()
+    assert session.version == 1
+
+
+def test_a_prescriber_moves_a_booking_beyond_the_window_from_its_page_with_a_reason(cast, chairs):
+    session = last(plan(cast, "esketamine-mdsi"))
+    client = client_for(cast.prescriber)
+    page = client.get(f"/bookings/{session.pk}/")
+    assert page.status_code == 200 and 'id="reschedule-form"' in page.content.decode()
+    assert "Cancel the booking" not in page.content.decode()  # cancelling stays with the admins
+    response = client.post(
+        f"/bookings/{session.pk}/reschedule/",
+        {
+            "date": WEEK_7.isoformat(),
+            "time": "09:00",
+            "chair": chairs[0].pk,
+            "version": session.version,
+            "window_reason": "Inpatient stay weeks 5-6",
+        },
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.planned_start.astimezone(NY).date() == WEEK_7
+    row = TreatmentSession.history.filter(id=session.pk).order_by("-history_id").first()
+    assert row.history_user == cast.prescriber and "Inpatient stay weeks 5-6" in row.history_change_reason
+
+
+def test_a_nurse_neither_sees_the_move_form_nor_may_post_it(cast, chairs):
+    session = last(plan(cast, "esketamine-mdsi"))
+    client = client_for(cast.staff)
+    page = client.get(f"/bookings/{session.pk}/")
+    assert page.status_code == 200 and 'id="reschedule-form"' not in page.content.decode()
+    response = client.post(
+        f"/bookings/{session.pk}/reschedule/",
+        {"date": WITHIN_SLIP.isoformat(), "time": "09:00", "chair": chairs[0].pk, "version": session.version},
+    )
+    assert response.status_code == 403
+    session.refresh_from_db()
+    assert session.version == 1
+
+
+def test_an_admin_who_is_not_a_prescriber_is_told_to_ask_a_prescriber_even_with_a_reason(cast, chairs):
+    session = last(plan(cast, "esketamine-mdsi"))
+    response = client_for(cast.admin).post(
+        f"/bookings/{session.pk}/reschedule/",
+        {
+            "date": WEEK_7.isoformat(),
+            "time": "09:00",
+            "chair": chairs[0].pk,
+            "version": session.version,
+            "window_reason": "Patient asked",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400 and "ask a prescriber to move it" in body
+    session.refresh_from_db()
+    assert session.version == 1
