@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Model, QuerySet
+from django.db.models import BigIntegerField, F, IntegerField, Model, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from simple_history.models import registered_models
 
@@ -19,6 +20,18 @@ from clinic.audit import ACTIONS
 from clinic.models import AccessLog, Patient, User
 
 PAGE_SIZE = 50
+COLUMNS = (
+    "_a_source",
+    "_a_when",
+    "_a_pk",
+    "_a_type",
+    "_a_reason",
+    "_a_patient",
+    "_a_first",
+    "_a_last",
+    "_a_username",
+    "_a_order",
+)
 MAX_PAGE = 200
 
 
@@ -112,8 +125,8 @@ def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) ->
         return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
     if crit.user_ids is not None and not crit.user_ids:
         return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
-    collected: list[ChangeRow] = []
-    used = 0
+    parts: list[QuerySet] = []
+    labels: list[str] = []
     for model, qs, lookup in history_sources():
         if crit.patient_ids is not None:
             if lookup is None:
@@ -125,23 +138,40 @@ def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) ->
             qs = qs.filter(history_date__gte=crit.start)
         if crit.end:
             qs = qs.filter(history_date__lt=crit.end)
-        if lookup is not None:
-            qs = qs.annotate(_audit_patient_id=F(lookup))
-        used += 1
-        pk_name = model._meta.pk.attname
-        label = str(model._meta.verbose_name).capitalize()
-        for row in qs.select_related("history_user").order_by("-history_date", "-history_id")[:need]:
-            user = row.history_user
-            collected.append(
-                ChangeRow(
-                    when=row.history_date,
-                    who=(user.get_full_name() or user.username) if user else "system",
-                    what=f"{label} #{getattr(row, pk_name)}",
-                    action=ACTIONS.get(row.history_type, row.history_type),
-                    reason=row.history_change_reason or "",
-                    patient_id=getattr(row, "_audit_patient_id", None),
-                )
+        # The same columns from every history table, so that one UNION ALL query reads them all.
+        qs = qs.annotate(
+            _a_source=Cast(Value(len(labels)), IntegerField()),
+            _a_when=F("history_date"),
+            _a_pk=F(model._meta.pk.attname),
+            _a_type=F("history_type"),
+            _a_reason=F("history_change_reason"),
+            _a_patient=F(lookup) if lookup is not None else Cast(Value(None), BigIntegerField()),
+            _a_first=F("history_user__first_name"),
+            _a_last=F("history_user__last_name"),
+            _a_username=F("history_user__username"),
+            _a_order=F("history_id"),
+        ).values_list(*COLUMNS)
+        labels.append(str(model._meta.verbose_name).capitalize())
+        parts.append(qs.order_by())
+    used = len(parts)
+    if not parts:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    collected: list[ChangeRow] = []
+    for source, when, pk, kind, reason, patient_id, first, last, username in (
+        row[:9] for row in union.order_by("-_a_when", "-_a_order")[:need]
+    ):
+        name = f"{first or ''} {last or ''}".strip() or username
+        collected.append(
+            ChangeRow(
+                when=when,
+                who=name or "system",
+                what=f"{labels[source]} #{pk}",
+                action=ACTIONS.get(kind, kind),
+                reason=reason or "",
+                patient_id=patient_id,
             )
+        )
     collected.sort(key=lambda r: r.when, reverse=True)
     rows = collected[(page - 1) * page_size : page * page_size]
     names = dict(

@@ -187,6 +187,7 @@ class TreatmentSession(models.Model):
             models.Index(fields=["chair", "planned_start"]),
             models.Index(fields=["patient", "planned_start"]),
             models.Index(fields=["status", "planned_start"]),
+            models.Index(fields=["status", "discharged_at"]),
             models.Index(fields=["course", "number"]),
         ]
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from clinic.audit import audited_save
@@ -49,8 +50,75 @@ def rems_sessions(cs: ClinicSettings):
             status=SessionStatus.DISCHARGED, course__protocol__treatment=Treatment.ESKETAMINE
         )
         .select_related("patient", "rems_submission__by", "discharged_by")
-        .order_by("-discharged_at")
+        .order_by("-discharged_at", "-pk")
     )
+
+
+RECENT_DAYS = 90  # the list's default window: sessions discharged in the last 90 days
+PAGE_SIZE = 50
+
+
+def _local_midnight(day: dt.date, cs: ClinicSettings) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=cs.tz)
+
+
+def _since(at: dt.datetime, *, before: bool) -> Q:
+    """The session's REMS day (discharge, else planned start) is before ``at`` (or at/after it)."""
+    op = "lt" if before else "gte"
+    return Q(**{f"discharged_at__{op}": at}) | Q(discharged_at__isnull=True, **{f"planned_start__{op}": at})
+
+
+def _status_q(status: str, late_at: dt.datetime) -> Q:
+    """The database form of ``form_status``: overdue when not submitted and discharged before ``late_at``."""
+    if status == RemsStatusFilter.SUBMITTED:
+        return Q(rems_submission__isnull=False)
+    return Q(rems_submission__isnull=True) & _since(late_at, before=status == RemsStatusFilter.OVERDUE)
+
+
+@dataclass
+class RemsPage:
+    rows: list[dict]
+    counts: dict[str, int]
+    total: int
+    page: int
+    pages: int
+    since: dt.date | None
+
+
+def rems_page(cs: ClinicSettings, *, wanted: str = "", page: int = 1, whole_history: bool = False) -> RemsPage:
+    """One page of the REMS list, filtered and counted in the database (two queries, whatever the history).
+
+    By default only sessions discharged in the last ``RECENT_DAYS`` days are listed and counted, so the
+    page costs the same with five years of history as with one month; ``whole_history`` lifts the window.
+    """
+    today = timezone.localdate(timezone=cs.tz)
+    late_at = _local_midnight(today - dt.timedelta(days=cs.rems_form_due_days), cs)
+    since = None if whole_history else today - dt.timedelta(days=RECENT_DAYS)
+    qs = rems_sessions(cs)
+    if since is not None:
+        qs = qs.filter(_since(_local_midnight(since, cs), before=False))
+    agg = qs.aggregate(
+        total=Count("pk"),
+        submitted=Count("pk", filter=_status_q(RemsStatusFilter.SUBMITTED, late_at)),
+        overdue=Count("pk", filter=_status_q(RemsStatusFilter.OVERDUE, late_at)),
+    )
+    counts = {
+        RemsStatusFilter.TO_SUBMIT: agg["total"] - agg["submitted"] - agg["overdue"],
+        RemsStatusFilter.SUBMITTED: agg["submitted"],
+        RemsStatusFilter.OVERDUE: agg["overdue"],
+    }
+    if wanted in counts:
+        qs = qs.filter(_status_q(wanted, late_at))
+        total = counts[wanted]
+    else:
+        total = agg["total"]
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_SIZE
+    rows = [
+        {"s": s, "status": form_status(s, cs, today), "due": due_date(s, cs)} for s in qs[start : start + PAGE_SIZE]
+    ]
+    return RemsPage(rows=rows, counts=counts, total=total, page=page, pages=pages, since=since)
 
 
 def rems_submit(

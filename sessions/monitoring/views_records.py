@@ -34,14 +34,22 @@ from sessions.monitoring.views import _session
 def rems_list(request: HttpRequest) -> HttpResponse:
     cs = ClinicSettings.load()
     wanted = request.GET.get("status") or ""
-    rows = []
-    counts = dict.fromkeys(RemsStatusFilter.values, 0)
-    for s in rems_services.rems_sessions(cs):
-        status = rems_services.form_status(s, cs)
-        counts[status] += 1
-        if not wanted or wanted == status:
-            rows.append({"s": s, "status": status, "due": rems_services.due_date(s, cs)})
-    context = {"rows": rows[:200], "counts": counts, "wanted": wanted, "statuses": RemsStatusFilter.choices}
+    if wanted not in RemsStatusFilter.values:
+        wanted = ""
+    try:
+        page_no = int(request.GET.get("page") or 1)
+    except ValueError:
+        page_no = 1
+    whole = request.GET.get("history") == "all"
+    page = rems_services.rems_page(cs, wanted=wanted, page=page_no, whole_history=whole)
+    context = {
+        "page": page,
+        "rows": page.rows,
+        "counts": page.counts,
+        "wanted": wanted,
+        "whole_history": whole,
+        "statuses": RemsStatusFilter.choices,
+    }
     return render(request, "sessions/monitoring/rems_list.html", context)
 
 

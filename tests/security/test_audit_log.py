@@ -119,6 +119,24 @@ def test_the_changes_page_costs_the_same_queries_for_5_rows_as_for_60(
     assert "Next</a>" in response.content.decode()
 
 
+def test_one_patients_changes_cost_at_most_eight_queries_with_5_rows_as_with_60(cast, admin_client_):
+    """Every history table is read in one UNION ALL query, not one query per table."""
+    query = {"kind": "changes", "patient": f"#{cast.patient_a.pk}"}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client_.get(URL, query).status_code == 200
+        return len(ctx.captured_queries)
+
+    admin_client_.get(URL, query)  # the first request of a login also writes its session row
+    _many_changes(cast.patient_a, cast.staff, 5)
+    few = count()
+    _many_changes(cast.patient_a, cast.staff, 55)
+    assert count() == few <= 8
+    rows = admin_client_.get(URL, query).context["changes"].rows
+    assert len(rows) == 50 and rows[0].who == cast.staff.get_full_name() and rows[0].what.startswith("Patient #")
+
+
 def test_the_reads_page_costs_the_same_queries_for_5_rows_as_for_60(cast, admin_client_, django_assert_max_num_queries):
     def reads(n, patient):
         AccessLog.objects.bulk_create(
