@@ -152,8 +152,9 @@ class TwoFactorMiddleware:
     Nothing else is reachable until then, Django's admin included.
     """
 
-    VERIFY_EXEMPT = frozenset({"two_factor_verify", "logout", "healthz"})
-    SETUP_EXEMPT = frozenset({"two_factor_setup", "two_factor_backup_codes", "logout", "healthz"})
+    # The idle lock's page too: a locked session reaches nothing else (no redirect loop).
+    VERIFY_EXEMPT = frozenset({"two_factor_verify", "logout", "healthz", "locked"})
+    SETUP_EXEMPT = frozenset({"two_factor_setup", "two_factor_backup_codes", "logout", "healthz", "locked"})
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests import factories_monitoring as fm
 
-from .helpers import PASSWORD, password_login
+from .helpers import PASSWORD, code_for, confirmed_device, password_login
 
 IDLE = dt.timedelta(minutes=16)
 
@@ -168,3 +168,29 @@ def test_the_locked_page_refuses_to_send_anyone_to_another_site(cast):
         client = _locked_client(cast, clock)
         response = client.post("/accounts/locked/", {"password": PASSWORD, "next": "https://evil.example/"})
     assert response["Location"] == "/"
+
+
+def test_a_user_who_passed_two_factor_unlocks_with_the_password_alone(cast, settings):
+    settings.REQUIRE_2FA = True
+    device = confirmed_device(cast.staff)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = password_login(cast.staff)
+        client.post("/accounts/two-factor/verify/", {"token": code_for(device), "next": "/patients/"})
+        clock.shift(IDLE)
+        assert client.get("/patients/")["Location"].startswith("/accounts/locked/")
+        response = client.post("/accounts/locked/", {"password": PASSWORD, "next": "/patients/"})
+        after = client.get("/patients/")
+    assert response["Location"] == "/patients/"
+    assert after.status_code == 200
+
+
+def test_unlocking_never_skips_a_second_step_not_yet_taken(cast, settings):
+    settings.REQUIRE_2FA = True
+    confirmed_device(cast.staff)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = _locked_client(cast, clock)  # password given, code never typed
+        locked = client.get("/accounts/locked/?next=/patients/")
+        client.post("/accounts/locked/", {"password": PASSWORD, "next": "/patients/"})
+        after = client.get("/patients/")
+    assert locked.status_code == 200  # the locked page itself, not a loop through the code step
+    assert after.status_code == 302 and after["Location"].startswith("/accounts/two-factor/verify/")
