@@ -194,3 +194,19 @@ def test_unlocking_never_skips_a_second_step_not_yet_taken(cast, settings):
         after = client.get("/patients/")
     assert locked.status_code == 200  # the locked page itself, not a loop through the code step
     assert after.status_code == 302 and after["Location"].startswith("/accounts/two-factor/verify/")
+
+
+def test_a_message_waiting_to_be_shown_waits_until_after_unlocking(cast):
+    from django.contrib.messages import INFO
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client = _locked_client(cast, clock)
+        client.cookies["messages"] = CookieStorage(HttpRequest())._encode([Message(INFO, "Saved for Ada Alpha")])
+        locked = client.get("/accounts/locked/?next=/patients/")
+        client.post("/accounts/locked/", {"password": PASSWORD, "next": "/patients/"})
+        after = client.get("/patients/")
+    assert locked.status_code == 200 and "Ada Alpha" not in locked.content.decode()
+    assert "Saved for Ada Alpha" in after.content.decode()
