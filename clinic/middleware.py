@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 LAST_SEEN = "_last_seen"
 LOGGED_IN_AT = "_logged_in_at"
+LOCKED = "_locked"  # a staff session past its idle limit: locked until the same user types the password
 
 
 LAST_SEEN_STEP = 60
@@ -47,7 +48,8 @@ class ReadLogMiddleware:
 
 
 class SessionTimeoutMiddleware:
-    """Log out after idle time (staff 15 min by default, patients longer) or an absolute lifetime."""
+    """After the idle time lock a staff session (15 min by default) and log a patient out (longer);
+    log anyone out after the absolute lifetime, locked or not."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,14 +63,22 @@ class SessionTimeoutMiddleware:
             logged_in_at = request.session.setdefault(LOGGED_IN_AT, now)
             too_idle = now - last_seen > idle_minutes * 60
             too_old = now - logged_in_at > settings.SESSION_ABSOLUTE_HOURS * 3600
-            if too_idle or too_old:
+            if too_old or (too_idle and user.is_patient):
                 return self._timed_out(request, user)
+            if too_idle or request.session.get(LOCKED):
+                # Staff are locked, not signed out (clinic/security/idle_lock.py).
+                if not request.session.get(LOCKED):
+                    request.session[LOCKED] = True
+                return self._locked(request, user) or self._respond(request)
             # Polling requests (the board's auto-refresh) do not count as activity. The clock is kept
             # to LAST_SEEN_STEP seconds so that the session row is written at most that often, not
             # on every request.
             stale = LAST_SEEN not in request.session or now - last_seen >= last_seen_step(idle_minutes)
             if stale and request.headers.get("X-Auto-Refresh") != "1":
                 request.session[LAST_SEEN] = now
+        return self._respond(request)
+
+    def _respond(self, request):
         response = self.get_response(request)
         if request.htmx and _is_login_redirect(response):
             # Never swap a login page into a panel: the whole screen goes to the signed-out page.
@@ -82,6 +92,20 @@ class SessionTimeoutMiddleware:
         remember_session(request)
         return response
 
+    @staticmethod
+    def _locked(request, user):
+        """A locked session reaches only the locked page (and logout); a form posted now is kept."""
+        from .security import idle, idle_lock
+
+        if request.path in idle_lock.exempt_paths():
+            return None
+        page = idle.came_from(request)
+        if request.method == "POST":
+            idle.keep_unsaved_post(request, user_id=user.pk, page=page)
+        target = idle_lock.locked_url(page)
+        if request.htmx:
+            return idle.hx_redirect(target)
+        return HttpResponseRedirect(target)
 
     def _timed_out(self, request, user):
         """The session ended: nothing with patient data is shown, and a form posted now is kept."""
@@ -128,8 +152,9 @@ class TwoFactorMiddleware:
     Nothing else is reachable until then, Django's admin included.
     """
 
-    VERIFY_EXEMPT = frozenset({"two_factor_verify", "logout", "healthz"})
-    SETUP_EXEMPT = frozenset({"two_factor_setup", "two_factor_backup_codes", "logout", "healthz"})
+    # The idle lock's page too: a locked session reaches nothing else (no redirect loop).
+    VERIFY_EXEMPT = frozenset({"two_factor_verify", "logout", "healthz", "locked"})
+    SETUP_EXEMPT = frozenset({"two_factor_setup", "two_factor_backup_codes", "logout", "healthz", "locked"})
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -3,13 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .security import idle, reset_limit
+from .security import idle, idle_lock, reset_limit
 from .security import views as security_views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signed-out/", idle.signed_out, name="signed_out"),
+    path("locked/", idle_lock.locked, name="locked"),
     path("session/", idle.session_status, name="session_status"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from clinic.middleware import LAST_SEEN, LOGGED_IN_AT
+from clinic.middleware import LAST_SEEN, LOCKED, LOGGED_IN_AT
 
 UNSAVED = "_unsaved_post"
 UNSAVED_KEEP_SECONDS = 30 * 60
@@ -42,7 +42,7 @@ def idle_limit_seconds(user) -> int:
 def seconds_left(request: HttpRequest, now: float | None = None) -> int:
     """Seconds before the session ends without further activity (0 when it has ended)."""
     user = request.user
-    if not user.is_authenticated:
+    if not user.is_authenticated or request.session.get(LOCKED):
         return 0
     now = now or time.time()
     last_seen = request.session.get(LAST_SEEN, now)
@@ -132,6 +132,8 @@ def context(request: HttpRequest) -> dict:
         if UNSAVED in getattr(request, "session", {}):
             take_unsaved_post(request)  # drops it when stale
         return {}
+    if request.session.get(LOCKED):
+        return {"screen_locked": True}  # the locked page: no menus, no idle clock, nothing handed back
     return {"idle_seconds": idle_limit_seconds(user), "unsaved_post": take_unsaved_post(request)}
 
 
@@ -156,6 +158,8 @@ def session_status(request: HttpRequest) -> JsonResponse:
     """How long the session has left. With ``X-Auto-Refresh: 1`` asking does not count as activity."""
     if not request.user.is_authenticated:
         return JsonResponse({"signed_out": True, "seconds_left": 0})
+    if request.session.get(LOCKED):  # a staff session past its idle limit: the screen locks
+        return JsonResponse({"signed_out": True, "locked": True, "seconds_left": 0})
     return JsonResponse({"signed_out": False, "seconds_left": seconds_left(request)})
 
 

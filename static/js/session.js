@@ -1,5 +1,6 @@
 // Idle time-out on the client: warn a minute before the server ends the session, offer
-// "Stay signed in", and when the session ends replace the screen with the plain signed-out page
+// "Stay signed in", and when the session ends replace the screen with the locked page (staff) or
+// the plain signed-out page (patients; the URL is data-signed-out)
 // after keeping anything typed but not saved (sessionStorage, this tab only) so that it comes
 // back in the same form after the same user logs in again. No inline script (CSP): configuration
 // comes from data attributes on <body>. The server stays the authority (clinic/middleware.py).
@@ -100,7 +101,7 @@
       if (form) { restored += fill(form, f.values); }
     });
     if (restored) {
-      notice("You were signed out before saving. What you had typed is back in the form below — it is not saved yet: check it and save.");
+      notice("The screen locked or you were signed out before saving. What you had typed is back in the form below — it is not saved yet: check it and save.");
       var first = document.querySelector("form.restored input:not([type=hidden]), form.restored select, form.restored textarea");
       if (first) { first.focus(); }
     }

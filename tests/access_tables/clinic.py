@@ -8,6 +8,8 @@ TABLE = {
     # After the idle time-out; someone still signed in is sent on to the page (home by default).
     "signed_out": Case(roles(200, 302, 302, 302, 302, 302)),
     "session_status": Case(PUBLIC),
+    # The idle lock: only a locked staff session sees it; others are sent on (signed-out page or the page).
+    "locked": Case(roles(302, 302, 302, 302, 302, 302)),
     "password_change": Case(roles(LOGIN, 200, 200, 200, 200, 200)),
     "password_change_done": Case(roles(LOGIN, 200, 200, 200, 200, 200)),
     "password_reset": Case(PUBLIC),

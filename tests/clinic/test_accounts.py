@@ -75,7 +75,7 @@ def test_a_locked_username_does_not_lock_other_users(db, settings):
     assert _login(client, other.username).status_code == 302
 
 
-def test_staff_are_logged_out_after_the_idle_time(db, settings):
+def test_staff_are_locked_out_of_every_page_after_the_idle_time(db, settings):
     user = f.StaffFactory()
     client = Client()
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
@@ -83,7 +83,7 @@ def test_staff_are_logged_out_after_the_idle_time(db, settings):
         assert client.get(reverse("staff_home")).status_code == 200
         clock.shift(dt.timedelta(minutes=settings.STAFF_IDLE_MINUTES + 1))
         response = client.get(reverse("staff_home"))
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/locked/")
 
 
 def test_activity_keeps_a_staff_session_alive(db, settings):

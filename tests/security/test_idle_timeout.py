@@ -1,5 +1,6 @@
 """The idle time-out as a nurse meets it: no login page swapped into a panel, no patient data after
-it, a form posted after it kept for the same user and put back on the same page, never a 405."""
+it, a form posted after it kept for the same user and put back on the same page, never a 405.
+Staff are locked rather than signed out (the lock itself: test_idle_lock.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _vitals_post(client: Client, session, page: str):
     )
 
 
-def test_an_automatic_refresh_after_the_time_out_replaces_the_screen_with_the_signed_out_page(cast):
+def test_an_automatic_refresh_after_the_time_out_replaces_the_screen_with_the_locked_page(cast):
     session = _session(cast)
     with time_machine.travel(timezone.now(), tick=False) as clock:
         client = password_login(cast.staff)
@@ -43,7 +44,7 @@ def test_an_automatic_refresh_after_the_time_out_replaces_the_screen_with_the_si
             },
         )
     assert response.status_code == 204
-    assert response["HX-Redirect"] == f"/accounts/signed-out/?next=%2Fsessions%2F{session.pk}%2F"
+    assert response["HX-Redirect"] == f"/accounts/locked/?next=%2Fsessions%2F{session.pk}%2F"
     assert response["HX-Trigger"] == "clinic:signed-out"
     assert response.content == b""
 
@@ -68,7 +69,7 @@ def test_the_signed_out_page_refuses_to_send_anyone_to_another_site(cast):
     assert 'href="/accounts/login/?next=/"' in response.content.decode()
 
 
-def test_a_form_posted_after_the_time_out_is_not_saved_and_ends_on_the_signed_out_page(cast):
+def test_a_form_posted_after_the_time_out_is_not_saved_and_ends_on_the_locked_page(cast):
     session = _session(cast)
     page = f"/sessions/{session.pk}/"
     with time_machine.travel(timezone.now(), tick=False) as clock:
@@ -76,22 +77,20 @@ def test_a_form_posted_after_the_time_out_is_not_saved_and_ends_on_the_signed_ou
         clock.shift(IDLE)
         response = _vitals_post(client, session, page)
         assert response.status_code == 302
-        assert response["Location"] == f"/accounts/signed-out/?next=%2Fsessions%2F{session.pk}%2F"
-        signed_out = client.get(response["Location"])
-    assert "not saved" in signed_out.content.decode()
+        assert response["Location"] == f"/accounts/locked/?next=%2Fsessions%2F{session.pk}%2F"
+        locked = client.get(response["Location"])
+    assert "not saved" in locked.content.decode() and cast.patient_a.last_name not in locked.content.decode()
     assert session.vitals.count() == 0
 
 
-def test_after_logging_in_again_the_same_user_finds_the_typed_values_back_on_the_same_page(cast):
+def test_after_unlocking_the_same_user_finds_the_typed_values_back_on_the_same_page(cast):
     session = _session(cast)
     page = f"/sessions/{session.pk}/"
     with time_machine.travel(timezone.now(), tick=False) as clock:
         client = password_login(cast.staff)
         clock.shift(IDLE)
         _vitals_post(client, session, page)
-        response = client.post(
-            "/accounts/login/", {"username": cast.staff.username, "password": "correct-horse-battery", "next": page}
-        )
+        response = client.post("/accounts/locked/", {"password": "correct-horse-battery", "next": page})
         assert response["Location"] == page
         shown = client.get(page)
         again = client.get(page)
@@ -104,13 +103,14 @@ def test_after_logging_in_again_the_same_user_finds_the_typed_values_back_on_the
     assert "Not saved." not in again.content.decode()  # handed back once
 
 
-def test_someone_else_logging_in_on_that_tablet_never_sees_the_typed_values(cast):
+def test_someone_else_signing_in_on_that_tablet_never_sees_the_typed_values(cast):
     session = _session(cast)
     page = f"/sessions/{session.pk}/"
     with time_machine.travel(timezone.now(), tick=False) as clock:
         client = password_login(cast.staff)
         clock.shift(IDLE)
         _vitals_post(client, session, page)
+        client.post("/accounts/logout/")  # "Not you? Sign in as someone else"
         client.post("/accounts/login/", {"username": cast.prescriber.username, "password": "correct-horse-battery"})
         shown = client.get(page)
     assert shown.status_code == 200
@@ -138,7 +138,7 @@ def test_asking_how_long_is_left_does_not_keep_the_session_alive(cast, settings)
         clock.shift(dt.timedelta(minutes=6))
         later = client.get("/accounts/session/", headers={"X-Auto-Refresh": "1"}).json()
     assert asked == {"signed_out": False, "seconds_left": 300}
-    assert later == {"signed_out": True, "seconds_left": 0}
+    assert later == {"signed_out": True, "locked": True, "seconds_left": 0}
 
 
 def test_stay_signed_in_restarts_the_idle_clock(cast, settings):

@@ -80,7 +80,7 @@ def test_a_password_change_keeps_the_new_key_on_record(cast):
     assert UserSession.objects.filter(user=cast.staff, session_key=client.session.session_key).exists()
 
 
-def test_staff_are_logged_out_after_the_idle_time(cast, settings):
+def test_staff_are_locked_not_logged_out_after_the_idle_time(cast, settings):
     settings.STAFF_IDLE_MINUTES = 15
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
@@ -89,8 +89,8 @@ def test_staff_are_logged_out_after_the_idle_time(cast, settings):
         assert client.get("/patients/").status_code == 200
         clock.shift(dt.timedelta(minutes=16))
         response = client.get("/patients/")
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert not _logged_in(client)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/locked/")
+    assert _logged_in(client) and client.session["_locked"] is True
 
 
 def test_every_session_ends_after_the_absolute_lifetime_even_when_busy(cast, settings):
