@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("treatment", "0014_appointment_requests"),
+        ("treatment", "0017_session_status_discharged_index"),
     ]
 
     operations = [
