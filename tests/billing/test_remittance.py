@@ -123,7 +123,8 @@ def test_a_bad_file_imports_nothing_says_why_and_is_kept_for_review(cast, three,
 
 
 def test_a_file_with_another_payers_claims_is_refused_whole(cast, three, prices):
-    claimable_session(patient=cast.patient_a, kind=PayerKind.MEDICARE, given=84)
+    # A fourth patient: the three already have a visit at that time (one visit at a time per patient).
+    claimable_session(patient=f.PatientFactory(last_name="Delta"), kind=PayerKind.MEDICARE, given=84)
     (medicare,) = send_all(cast.admin)
     content = file_835(
         three[0].payer,
