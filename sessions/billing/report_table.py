@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
 from clinic import csvsafe
+
+
+def in_range(qs, field: str, start: dt.date | None, end: dt.date | None):
+    """Rows whose ``field`` (a date) falls in the chosen range; an open end is unbounded."""
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
 
 AGE_BUCKETS = ("0–30 days", "31–60 days", "61–90 days", "90+ days")
 

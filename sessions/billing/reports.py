@@ -15,19 +15,10 @@ from clinic.models import Patient
 from sessions.billing import reports_claims
 from sessions.billing.ledger import allocate_oldest_first
 from sessions.billing.pricing import ZERO
-from sessions.billing.report_table import AGE_BUCKETS, Report
+from sessions.billing.report_table import AGE_BUCKETS, Report, in_range
 from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
-
-
-def _in_range(qs, field: str, start: dt.date | None, end: dt.date | None):
-    """Rows whose ``field`` (a date) falls in the chosen range; an open end is unbounded."""
-    if start:
-        qs = qs.filter(**{f"{field}__gte": start})
-    if end:
-        qs = qs.filter(**{f"{field}__lte": end})
-    return qs
 
 
 def period_text(start: dt.date | None, end: dt.date | None) -> str:
@@ -62,7 +53,7 @@ MONEY_COLUMNS = [
 def revenue_by_month(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = [
         {**r, "month": r["month"].strftime("%Y-%m")}
-        for r in _in_range(Charge.objects.all(), "service_date", start, end)
+        for r in in_range(Charge.objects.all(), "service_date", start, end)
         .annotate(month=TruncMonth("service_date"))
         .values("month")
         .annotate(**_charge_sums())
@@ -71,7 +62,7 @@ def revenue_by_month(*, start: dt.date | None = None, end: dt.date | None = None
     signed = Case(When(kind=PaymentKind.REFUND, then=-F("amount")), default=F("amount"), output_field=MONEY)
     received = {
         r["month"].strftime("%Y-%m"): r["s"]
-        for r in _in_range(Payment.objects.all(), "on", start, end)
+        for r in in_range(Payment.objects.all(), "on", start, end)
         .annotate(month=TruncMonth("on"))
         .values("month")
         .annotate(s=Sum(signed))
@@ -104,7 +95,7 @@ def revenue_by_month(*, start: dt.date | None = None, end: dt.date | None = None
 
 def revenue_by_protocol(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = list(
-        _in_range(Charge.objects.all(), "service_date", start, end)
+        in_range(Charge.objects.all(), "service_date", start, end)
         .values(protocol=F("session__course__protocol__name"))
         .annotate(**_charge_sums())
         .order_by("-charged")
@@ -123,7 +114,7 @@ def revenue_by_protocol(*, start: dt.date | None = None, end: dt.date | None = N
 
 def revenue_by_payer(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = list(
-        _in_range(Charge.objects.all(), "service_date", start, end)
+        in_range(Charge.objects.all(), "service_date", start, end)
         .values(payer_name=F("payer__name"))
         .annotate(**_charge_sums())
         .order_by("-charged")
@@ -144,7 +135,7 @@ def revenue_by_payer(*, start: dt.date | None = None, end: dt.date | None = None
 
 def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     rows = list(
-        _in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
+        in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
         .values(
             course_id=F("session__course_id"),
             protocol=F("session__course__protocol__name"),

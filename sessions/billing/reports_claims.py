@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sessions.billing.pricing import ZERO
 from sessions.billing.remittance import CONTRACTUAL
-from sessions.billing.report_table import AGE_BUCKETS, Report
+from sessions.billing.report_table import AGE_BUCKETS, Report, in_range
 from sessions.models import Charge, Claim, ClaimLine, ClaimStatus, LineAdjustment, LinePayment
 
 SENT = (
@@ -30,20 +30,12 @@ def _bucket(days: int) -> str:
     return AGE_BUCKETS[0 if days <= 30 else 1 if days <= 60 else 2 if days <= 90 else 3]
 
 
-def _in_range(qs, field: str, start: dt.date | None, end: dt.date | None):
-    if start:
-        qs = qs.filter(**{f"{field}__gte": start})
-    if end:
-        qs = qs.filter(**{f"{field}__lte": end})
-    return qs
-
-
 def claims_money_rows(
     *, patient_id: int | None = None, start: dt.date | None = None, end: dt.date | None = None
 ) -> list[dict]:
     """Every sent claim (not corrected or voided), or one patient's, with a date of service in the range,
     with billed, paid, contractual, patient, denied and open amounts."""
-    scope = _in_range(Claim.objects.filter(status__in=SENT), "service_date", start, end)
+    scope = in_range(Claim.objects.filter(status__in=SENT), "service_date", start, end)
     if patient_id is not None:
         scope = scope.filter(patient_id=patient_id)
     claims = list(
@@ -134,7 +126,7 @@ def claims_by_status_and_age(
 
 def denial_rate(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     lines_by_payer: dict[str, int] = defaultdict(int)
-    answered = _in_range(LinePayment.objects.filter(claim__status__in=SENT), "claim__service_date", start, end)
+    answered = in_range(LinePayment.objects.filter(claim__status__in=SENT), "claim__service_date", start, end)
     for payer in answered.values_list("claim__payer__name", flat=True).order_by():
         lines_by_payer[payer] += 1
     rows_by: dict[tuple[str, str], dict] = {}
@@ -171,7 +163,7 @@ def denial_rate(*, start: dt.date | None = None, end: dt.date | None = None) -> 
 def expected_vs_paid(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
     charges = Charge.objects.filter(claim_lines__claim__status__in=SENT)
     expected = dict(
-        _in_range(charges, "claim_lines__claim__service_date", start, end)
+        in_range(charges, "claim_lines__claim__service_date", start, end)
         .values_list("payer__name")
         .annotate(s=Sum("payer_part"))
         .order_by()

@@ -1,5 +1,6 @@
 """Claim reports: each reconciles, with a chart and a CSV; billed = paid + adjustments + patient + open."""
 
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -52,6 +53,15 @@ def test_claims_by_status_and_days_to_payment(posted):
     assert statuses == {"Paid": 1, "Partially paid": 1, "Denied": 1}
     (row,) = reports_claims.days_to_payment().rows
     assert row["claims"] == 2
+
+
+def test_a_date_range_keeps_only_the_claims_with_a_date_of_service_in_it(posted):
+    day = posted[0].service_date
+    before = day - dt.timedelta(days=1)
+    assert reports_claims.expected_vs_paid(start=day, end=day).totals["billed"] == D("2700.00")
+    assert reports_claims.expected_vs_paid(end=before).rows == []
+    assert reports_claims.denial_rate(end=before).rows == []
+    assert reports_claims.claims_by_status_and_age(end=before).rows == []
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
