@@ -70,6 +70,14 @@ def login(page, username: str, password: str = "correct-horse-battery") -> None:
     page.wait_for_load_state("networkidle")
 
 
+def submit(page, button) -> None:
+    """Click a form's submit button and wait until the answer page has loaded, so that what the test does next
+    (moving the clock back, reloading) cannot race the request still in flight."""
+    with page.expect_navigation():
+        button.click()
+    page.wait_for_load_state("load")
+
+
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"

@@ -26,7 +26,7 @@ from sessions.models import (
 from tests import factories as f
 from tests.factories_monitoring import DrugLotFactory
 
-from .conftest import login, shot
+from .conftest import login, shot, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,7 +90,7 @@ def test_a_nurse_runs_a_session_from_check_in_to_discharge(page, cast):
         page.select_option("#id_device_lot", str(lot.pk))
         page.get_by_role("button", name="Record device").click()
     assert page.locator(".alert-warning").count() >= 1  # devices less than 5 minutes apart are warned
-    page.get_by_role("button", name="Dosing complete — observe").click()
+    submit(page, page.get_by_role("button", name="Dosing complete — observe"))
     assert "Observing" in page.locator("#session-status").inner_text()
     assert "BP 40 min (peak)" in page.content()
 

@@ -21,7 +21,7 @@ from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, standard_prices
 from tests.factories_monitoring import DrugLotFactory
 
-from .conftest import TABLET, login, shot
+from .conftest import TABLET, login, shot, submit
 from .test_monitoring_journey import shift_back
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,15 +96,15 @@ def test_titration_to_84_mg_a_missed_40_minute_bp_and_the_rems_form(page, chromi
         page.get_by_role("button", name="Record device").click()
     assert "3 of 3 planned" in page.locator("#device-count").inner_text()
     assert page.locator("#id_device_lot").count() == 0  # no fourth device is offered
-    page.get_by_role("button", name="Dosing complete — observe").click()
+    submit(page, page.get_by_role("button", name="Dosing complete — observe"))
     assert "Observing" in page.locator("#session-status").inner_text()
 
     # 3. The 40-minute MOAA/S and CADSS are taken, the 40-minute BP is not; two hours on, all else is done.
     shift_back(session, 40)
     page.reload()
     page.check("#id_moaas_score_1")  # 4, lethargic response to name
-    page.get_by_role("button", name="Record MOAA/S").click()
-    page.get_by_role("button", name="Record CADSS").click()
+    submit(page, page.get_by_role("button", name="Record MOAA/S"))
+    submit(page, page.get_by_role("button", name="Record CADSS"))
     shift_back(session, 85)
     page.reload()
     page.fill("#id_vitals_systolic", "134")
