@@ -41,6 +41,6 @@ class TreatmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sessions import receivers  # noqa: F401  (connects signal receivers)
+        from sessions import receivers  # noqa: F401  (registers the panels each area adds to shared pages)
 
         post_migrate.connect(install_standard_protocols, sender=self, dispatch_uid="install_standard_protocols")
