@@ -17,10 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
-LAST_SEEN = "_last_seen"
-LOGGED_IN_AT = "_logged_in_at"
-LOCKED = "_locked"  # a staff session past its idle limit: locked until the same user types the password
-
+from clinic.security.session_keys import LAST_SEEN, LOCKED, LOGGED_IN_AT
 
 LAST_SEEN_STEP = 60
 

@@ -8,11 +8,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import models
 from simple_history.models import HistoricalRecords
-
-from clinic.audit import audited_create, audited_delete
 
 
 class Weekday(models.IntegerChoices):
@@ -140,24 +137,3 @@ def opening_on(day: dt.date) -> tuple[dt.time, dt.time] | None:
     """One day's opening hours (two queries), closures and reduced hours included."""
     weekly = {h.weekday: (h.opens, h.closes) for h in OpeningHours.objects.filter(weekday=day.weekday())}
     return hours_on(day, weekly, closures_between(day, day))
-
-
-@transaction.atomic
-def closure_add(
-    *, by, date: dt.date, reason: str, opens: dt.time | None = None, closes: dt.time | None = None
-) -> Closure:
-    from clinic.models import ClinicSettings  # clinic.models re-exports this module's models
-
-    if date < timezone.localdate(timezone=ClinicSettings.load().tz):
-        raise ValidationError({"date": "That day has passed; a closure is for today or a later day."})
-    if Closure.objects.filter(date=date).exists():
-        raise ValidationError({"date": f"{date:%d %b %Y} already has a closure; delete it first to change it."})
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the clinic is closed (e.g. public holiday, staff training)."})
-    values = {"date": date, "reason": reason.strip(), "opens": opens, "closes": closes, "created_by": by}
-    return audited_create(Closure, values, by=by, reason=f"Closure added for {date:%Y-%m-%d}")
-
-
-@transaction.atomic
-def closure_remove(*, by, closure: Closure) -> None:
-    audited_delete(closure, by=by, reason=f"Closure removed for {closure.date:%Y-%m-%d}")

@@ -5,7 +5,7 @@ import time
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from .middleware import LAST_SEEN, LOGGED_IN_AT
+from .security.session_keys import LAST_SEEN, LOGGED_IN_AT
 
 
 @receiver(user_logged_in)

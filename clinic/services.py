@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .audit import audited, audited_change, audited_delete, audited_save
+from .audit import audited, audited_change, audited_create, audited_delete, audited_save
 from .holds import upcoming_holds
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, new_calendar_token
+from .places import Closure
 
 
 def patient_save(*, by: User, patient: Patient | None = None, **values) -> Patient:
@@ -149,3 +150,22 @@ def shift_add(*, by: User, date: dt.date, staff: User, starts: dt.time, ends: dt
 
 def shift_remove(*, by: User, shift: StaffShift) -> None:
     audited_delete(shift, by=by, reason="Shift removed from the rota")
+
+
+@transaction.atomic
+def closure_add(
+    *, by, date: dt.date, reason: str, opens: dt.time | None = None, closes: dt.time | None = None
+) -> Closure:
+    if date < timezone.localdate(timezone=ClinicSettings.load().tz):
+        raise ValidationError({"date": "That day has passed; a closure is for today or a later day."})
+    if Closure.objects.filter(date=date).exists():
+        raise ValidationError({"date": f"{date:%d %b %Y} already has a closure; delete it first to change it."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the clinic is closed (e.g. public holiday, staff training)."})
+    values = {"date": date, "reason": reason.strip(), "opens": opens, "closes": closes, "created_by": by}
+    return audited_create(Closure, values, by=by, reason=f"Closure added for {date:%Y-%m-%d}")
+
+
+@transaction.atomic
+def closure_remove(*, by, closure: Closure) -> None:
+    audited_delete(closure, by=by, reason=f"Closure removed for {closure.date:%Y-%m-%d}")

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import places
+from . import places, services
 from .access import admin_required
 from .forms import ClosureForm, apply_service_errors
 from .models import ClinicSettings
@@ -22,7 +22,7 @@ def closure_list(request: HttpRequest) -> HttpResponse:
     form = ClosureForm(request.POST or None, initial={"date": today})
     if request.method == "POST" and form.is_valid():
         try:
-            closure = places.closure_add(by=request.user, **form.cleaned_data)
+            closure = services.closure_add(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -44,6 +44,6 @@ def closure_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def closure_delete(request: HttpRequest, pk: int) -> HttpResponse:
     closure = get_object_or_404(places.Closure, pk=pk)
-    places.closure_remove(by=request.user, closure=closure)
+    services.closure_remove(by=request.user, closure=closure)
     messages.success(request, f"Closure removed: {closure.date:%a %d %b %Y} follows the weekly opening hours again.")
     return redirect("closure_list")

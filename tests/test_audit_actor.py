@@ -20,7 +20,6 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
-from clinic import places
 from clinic import services as clinic_services
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, Sex, StaffShift, User
 from clinic.places import Closure
@@ -661,8 +660,8 @@ def test_adding_and_removing_a_shift_names_the_actor(w):
 
 def test_adding_and_removing_a_closure_names_the_actor(w):
     with history_written() as rows:
-        closure = places.closure_add(by=w.actor, date=MONDAY + dt.timedelta(days=3), reason="Staff training")
-        places.closure_remove(by=w.actor, closure=closure)
+        closure = clinic_services.closure_add(by=w.actor, date=MONDAY + dt.timedelta(days=3), reason="Staff training")
+        clinic_services.closure_remove(by=w.actor, closure=closure)
     assert_rows_name(rows, w.actor, Closure)
     assert {r.history_type for r in rows} == {"+", "-"}
 

@@ -26,7 +26,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from clinic.middleware import LAST_SEEN, LOCKED, LOGGED_IN_AT
+from clinic.security.session_keys import LAST_SEEN, LOCKED, LOGGED_IN_AT
 
 UNSAVED = "_unsaved_post"
 UNSAVED_KEEP_SECONDS = 30 * 60
@@ -67,11 +67,7 @@ def came_from(request: HttpRequest) -> str:
     """The page the user was on: the page itself for a plain GET, else the page that sent the request."""
     if request.method == "GET" and not request.htmx:
         return request.get_full_path()
-    return (
-        _local_path(request, request.htmx.current_url)
-        or _local_path(request, request.headers.get("Referer"))
-        or "/"
-    )
+    return _local_path(request, request.htmx.current_url) or _local_path(request, request.headers.get("Referer")) or "/"
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -169,4 +165,3 @@ def hx_redirect(target: str) -> HttpResponse:
     response["HX-Redirect"] = target
     response["HX-Trigger"] = "clinic:signed-out"
     return response
-

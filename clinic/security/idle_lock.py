@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
-from clinic.middleware import LAST_SEEN, LOCKED
+from clinic.security.session_keys import LAST_SEEN, LOCKED
 
 from . import idle
 

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.conf import settings
 
-from clinic.middleware import LAST_SEEN
+from clinic.security.session_keys import LAST_SEEN
 from tests import factories_monitoring as fm
 
 from .conftest import login, shot

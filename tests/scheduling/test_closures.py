@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from clinic import places
+from clinic import services
 from clinic.places import Closure
 from sessions.models import RideStatus
 from sessions.scheduling import booking
@@ -75,14 +75,14 @@ def test_no_reminder_is_sent_for_a_booking_on_a_closed_day(chairs):
 
 def test_a_closure_needs_a_reason_a_future_day_and_both_reduced_times(cast, chairs):
     with pytest.raises(ValidationError, match="Say why"):
-        places.closure_add(by=cast.admin, date=THURSDAY, reason=" ")
+        services.closure_add(by=cast.admin, date=THURSDAY, reason=" ")
     with pytest.raises(ValidationError, match="That day has passed"):
-        places.closure_add(by=cast.admin, date=MONDAY - dt.timedelta(days=1), reason="Holiday")
+        services.closure_add(by=cast.admin, date=MONDAY - dt.timedelta(days=1), reason="Holiday")
     with pytest.raises(ValidationError, match="both reduced"):
-        places.closure_add(by=cast.admin, date=THURSDAY, reason="Short day", opens=dt.time(8))
-    places.closure_add(by=cast.admin, date=THURSDAY, reason="Holiday")
+        services.closure_add(by=cast.admin, date=THURSDAY, reason="Short day", opens=dt.time(8))
+    services.closure_add(by=cast.admin, date=THURSDAY, reason="Holiday")
     with pytest.raises(ValidationError, match="already has a closure"):
-        places.closure_add(by=cast.admin, date=THURSDAY, reason="Again")
+        services.closure_add(by=cast.admin, date=THURSDAY, reason="Again")
     assert Closure.objects.count() == 1
 
 
