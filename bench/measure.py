@@ -234,6 +234,8 @@ class Runner:
             self.writes.purge()
         if missing:
             status = f"HTTP 302 but {missing}"
+        elif status != 200:
+            status = f"HTTP {status}, not a redirect"
         return elapsed, queries, status
 
     # -- the in-memory baseline -----------------------------------------------------------------
