@@ -151,6 +151,8 @@ def table_sizes(db: BenchDB) -> dict[str, int]:
             "treatment_vitalsreading",
             "treatment_assessment",
             "clinic_patient",
+            "treatment_course",
+            "treatment_charge",
         ):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed table names
             out[table] = cursor.fetchone()[0]

@@ -4,10 +4,12 @@ Two parts, inserted in this order so that every primary key of the first part is
 database built:
 
 1. ``build_scenario``: the measured clinic's "today" and the weeks around it — about 40 sessions a day
-   at Riverside (16 chairs) in the current and the next week, with check-ins, vitals, assessments,
+   at Riverside (20 chairs) in the current and the next week, with check-ins, vitals, assessments,
    administrations, discharges and rides as a real morning leaves them; plus the rows-check fixtures
    (a day and a week with 5 sessions, a day and a week with 60, a patient with 5 sessions and one
-   with 60, a session record with 5 readings and one with 60).
+   with 60, a session record with 5 readings and one with 60); and what the write paths work from
+   (prices and a payer for the discharge's charge, a protocol whose first phase has 12 sessions for
+   planning and booking a course; ``bench.writes`` makes each round's own target).
 2. ``build_history``: courses of sessions at five sites before the current week, until the wanted
    number of sessions is reached (200,000 for the full set, 4,000 for the small one), each
    discharged session with six readings (four vitals, a MOAA/S and a CADSS check).
@@ -25,11 +27,25 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from django.db import connection, transaction
 
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, RemsStatus, Role, Sex, StaffShift, User
-from sessions.models import Course, CourseStatus, Protocol, ProtocolPhase, Ride, RideStatus, SessionStatus
+from sessions.models import (
+    Course,
+    CourseStatus,
+    Payer,
+    PayerKind,
+    PhaseKind,
+    Price,
+    Protocol,
+    ProtocolPhase,
+    Ride,
+    RideStatus,
+    SessionStatus,
+    Treatment,
+)
 from sessions.models import TreatmentSession as TS
 from sessions.models.lots import Drug, DrugLot
 from sessions.models.monitoring import (
@@ -50,7 +66,8 @@ TZ_NAME = "America/New_York"
 TZ = zoneinfo.ZoneInfo(TZ_NAME)
 SLOTS = (dt.time(7, 30), dt.time(10, 15), dt.time(13, 0), dt.time(15, 45))  # 165-minute visits
 MEASURED_SITE = "Riverside"
-MEASURED_CHAIRS = 16
+MEASURED_CHAIRS = 20
+WRITE_CHAIR = 13  # free all day today and tomorrow: the write paths' chair (one target at a time)
 OTHER_SITES = ("Northgate", "Lakeside", "Hillcrest", "Bayview")
 OTHER_CHAIRS = 12
 TODAY_SESSIONS = (12, 12, 10, 5)  # per slot; with the portal patient, 40 today
@@ -87,11 +104,15 @@ class Scenario:
     p5_user_id: int = 0
     p60_user_id: int = 0
     p60_patient_id: int = 0
+    p5_patient_id: int = 0
     record_session_id: int = 0
-    observing_session_id: int = 0
     r5_session_id: int = 0
     r60_session_id: int = 0
     planning_patient_id: int = 0
+    lot_id: int = 0
+    payer_id: int = 0
+    write_chair_id: int = 0
+    course12_protocol: str = "bench-esketamine-12"
     d5: str = D5.isoformat()
     d60: str = D60.isoformat()
     week0: str = WEEK0.isoformat()
@@ -273,6 +294,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
 
     trd = Protocol.objects.get(slug="esketamine-trd")
     trd_phases = list(trd.phases.order_by("order"))
+    _write_path_data(sc, trd, users["admin"], lot, riverside[WRITE_CHAIR - 1])
     nurse_ids = [users[f"nurse{i}"].pk for i in range(1, 7)]
 
     # Patients: 100 in the current two weeks, P5, P60, the portal patient, the planning patient.
@@ -289,7 +311,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     Patient.objects.bulk_create([*pool, p5, p60, planner])
     sc.portal_patient_user_id, sc.p5_user_id, sc.p60_user_id = (u.pk for u in patient_users)
     sc.planning_patient_id = planner.pk
-    sc.p60_patient_id = p60.pk
+    sc.p60_patient_id, sc.p5_patient_id = p60.pk, p5.pk
 
     def course_for(patient: Patient, start: dt.date) -> Course:
         return Course(
@@ -311,7 +333,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     by_patient = {c.patient_id: c for c in courses}
     b = Builder(rng)
     numbers: dict[int, int] = defaultdict(int)
-    chair16 = riverside[-1]
+    last_chair = riverside[-1]
 
     def status_at(start: dt.datetime) -> str:
         if start + dt.timedelta(minutes=165) <= now():
@@ -329,7 +351,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
             _session(course, phase, chair, numbers[course.pk], start, status, by_id=users["nurse1"].pk), extra
         )
 
-    # P60: 53 past sessions and 7 coming ones, all in chair 16 at the first slot, one a weekday.
+    # P60: 53 past sessions and 7 coming ones, all in the last chair at the first slot, one a weekday.
     p60_days = []
     day = TODAY - dt.timedelta(days=1)
     while len(p60_days) < 53:
@@ -342,18 +364,18 @@ def build_scenario(seed: int = SEED) -> Scenario:
         if day.weekday() < 5:
             future.append(day)
         day += dt.timedelta(days=1)
-    p60_sessions = [add(p60, chair16, _at(d, 0)) for d in sorted(p60_days) + future]
+    p60_sessions = [add(p60, last_chair, _at(d, 0)) for d in sorted(p60_days) + future]
     record60, record5 = p60_sessions[51], p60_sessions[52]
     b.per_session = [(s, "r60" if s is record60 else "r5" if s is record5 else e) for s, e in b.per_session]
-    # P5: two past, three coming, chair 16 at the second slot.
+    # P5: two past, three coming, in the last chair at the second slot.
     for d in (WEEK0, WEEK0 + dt.timedelta(days=1), WEEK0 + dt.timedelta(days=3), WEEK0 + dt.timedelta(days=4)):
-        add(p5, chair16, _at(d, 1))
-    add(p5, chair16, _at(WEEK0 + dt.timedelta(days=7), 1))
+        add(p5, last_chair, _at(d, 1))
+    add(p5, last_chair, _at(WEEK0 + dt.timedelta(days=7), 1))
 
     # The current and next week: ~40 a day in chairs 1–12, 99 patients rotating (none twice a day);
-    # the portal patient (pool[0]) comes Mondays and Thursdays and this afternoon, in chair 16.
+    # the portal patient (pool[0]) comes Mondays and Thursdays and this afternoon, in the last chair.
     rotation = pool[1:]
-    record = observing = None
+    record = None
     weekdays = [d for d in (WEEK0 + dt.timedelta(days=i) for i in range(14)) if d.weekday() < 5]
     for k, day in enumerate(weekdays):
         j = 0
@@ -363,11 +385,9 @@ def build_scenario(seed: int = SEED) -> Scenario:
                 j += 1
                 if day == TODAY and slot == 0 and c == 0:
                     record = s
-                if day == TODAY and slot == 1 and c == 0:
-                    observing = s  # under observation at "now": the vitals write path
     for day in (WEEK0, TODAY, WEEK0 + dt.timedelta(days=7), WEEK0 + dt.timedelta(days=10)):
-        add(pool[0], chair16, _at(day, 3))
-    # The rows-check days: 5 sessions on D5, 60 on D60 (chairs 1–16, all four slots).
+        add(pool[0], last_chair, _at(day, 3))
+    # The rows-check days: 5 sessions on D5, 60 on D60 (every chair, the four slots in turn).
     for c in range(5):
         add(pool[c + 1], riverside[c], _at(D5, 1))
     i = 0
@@ -430,10 +450,40 @@ def build_scenario(seed: int = SEED) -> Scenario:
     with _bulk_load():
         b.flush(children)
     sc.record_session_id = record.pk
-    sc.observing_session_id = observing.pk
     sc.r60_session_id, sc.r5_session_id = record60.pk, record5.pk
     sc.counts = dict(b.counts)
     return sc
+
+
+def _write_path_data(sc: Scenario, trd: Protocol, admin: User, lot: DrugLot, chair: Chair) -> None:
+    """What the write paths need besides their own targets: prices in force (the discharge charges
+    the session), a commercial payer (each discharge target is covered by it), and a protocol whose
+    first phase is 12 sessions (plan and book a 12-session course)."""
+    Price.objects.bulk_create(
+        Price(protocol=trd, dose_mg=dose, amount=amount, effective_from=dt.date(2020, 1, 1), created_by=admin)
+        for dose, amount in ((56, Decimal("850.00")), (84, Decimal("1150.00")))
+    )
+    payer = Payer.objects.create(name="Bench Mutual", kind=PayerKind.COMMERCIAL, payer_id="BENCH1")
+    protocol = Protocol.objects.create(
+        slug=sc.course12_protocol,
+        name="Esketamine, 12-session induction (benchmark)",
+        treatment=Treatment.ESKETAMINE,
+        description="Synthetic: twice a week for six weeks.",
+    )
+    ProtocolPhase.objects.create(
+        protocol=protocol,
+        order=1,
+        kind=PhaseKind.INDUCTION,
+        name="Induction (12 sessions)",
+        sessions_per_week=2,
+        weeks=6,
+        total_sessions=12,
+        min_days_between=2,
+        default_dose_mg=56,
+        first_dose_mg=56,
+        review_at_end=True,
+    )
+    sc.lot_id, sc.payer_id, sc.write_chair_id = lot.pk, payer.pk, chair.pk
 
 
 # ---- Part 2: five years of history at five sites ----------------------------------------------

@@ -24,11 +24,12 @@ from django.test.signals import template_rendered
 from django.test.utils import instrumented_test_render
 from django.urls import NoReverseMatch, reverse
 
-from clinic.models import Patient, User
+from clinic.models import Chair, Patient, User
 from sessions.models import ProtocolPhase
 
 from . import dataset
 from .databases import BenchDB
+from .writes import Writes
 
 
 class QueryCounter:
@@ -48,7 +49,7 @@ class Page:
     url: Callable[[dict], str]  # scenario -> URL
     rows: tuple | None = None  # (label, role/user key, url fn, travel date) for 5 and 60 rows
     floor: bool = False  # the cost of any logged-in request (middleware, session), no template
-    post: dict | None = None  # a write path: this form is POSTed and answered with a redirect (302)
+    write: str = ""  # a write path (``bench.writes`` kind): a POST on a fresh target, answered with a redirect
 
 
 @dataclass
@@ -58,8 +59,9 @@ class Samples:
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
+        failed = {"errors": len(self.errors), **({"first_errors": self.errors[:3]} if self.errors else {})}
         if not self.times:
-            return {"n": 0, "errors": self.errors[:3]}
+            return {"n": 0, **failed}
         ordered = sorted(self.times)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered) + 0.5)) - 1)]
         return {
@@ -67,7 +69,7 @@ class Samples:
             "median_ms": round(statistics.median(ordered) * 1000, 2),
             "p95_ms": round(p95 * 1000, 2),
             "queries": max(self.queries) if self.queries else None,
-            "errors": len(self.errors),
+            **failed,
         }
 
 
@@ -107,9 +109,10 @@ PAGES = [
     Page("monitor", "Monitor board (patients in chairs)", "nurse", lambda sc: _safe_reverse("monitor_board")),
     Page(
         "day",
-        "Day calendar by chair",
+        "Day calendar by chair (20 chairs)",
         "admin",
         lambda sc: _safe_reverse("calendar_day", query=f"date={sc['today']}"),
+        rows=(("d5", "d60"),),
     ),
     Page("rems", "REMS list", "nurse", lambda sc: _safe_reverse("rems_list")),
     Page(
@@ -117,6 +120,7 @@ PAGES = [
         "Patient record with charts (60 sessions)",
         "nurse",
         lambda sc: _safe_reverse("patient_detail", sc["p60_patient_id"]),
+        rows=(("p5", "p60"),),
     ),
     *(
         Page(
@@ -127,12 +131,41 @@ PAGES = [
         )
         for slug in ("revenue-by-month", "revenue-by-protocol", "outstanding-by-age", "by-payer", "cost-per-course")
     ),
+    # The write paths: each round POSTs on a target of its own (``bench.writes``), made and removed untimed.
     Page(
         "vitals",
         "Write: record vitals (POST, redirect)",
         "nurse",
-        lambda sc: _safe_reverse("session_vitals", sc["observing_session_id"]),
-        post={"systolic": 128, "diastolic": 82, "heart_rate": 74, "spo2": 98, "taken_at": ""},
+        lambda sc: _safe_reverse("session_vitals", 1),
+        write="vitals",
+    ),
+    Page(
+        "device",
+        "Write: record a device (POST, redirect)",
+        "nurse",
+        lambda sc: _safe_reverse("session_device", 1),
+        write="device",
+    ),
+    Page(
+        "discharge",
+        "Write: discharge + its charge (POST)",
+        "nurse",
+        lambda sc: _safe_reverse("session_discharge", 1),
+        write="discharge",
+    ),
+    Page(
+        "book",
+        "Write: book a session (POST, redirect)",
+        "admin",
+        lambda sc: _safe_reverse("course_book_session", 1),
+        write="book",
+    ),
+    Page(
+        "course",
+        "Write: plan + book a 12-session course",
+        "admin",
+        lambda sc: _safe_reverse("course_create"),
+        write="course",
     ),
     Page(
         "audit",
@@ -155,6 +188,7 @@ class Runner:
         self.clients: dict[tuple[str, str], Client] = {}
         self.memory: dict[str, tuple] = {}
         self.notes: list[str] = []
+        self.writes = Writes(scenario, seed)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -188,6 +222,21 @@ class Runner:
         # A write path answers with a redirect to the page it came from: that is its success.
         status = 200 if post is not None and response.status_code == 302 else response.status_code
         return elapsed, counter.count, status
+
+    def write(self, db: BenchDB, page: Page) -> tuple[float, int, int | str]:
+        """One write path on a target of its own: made, POSTed (timed), checked and removed."""
+        db.activate()
+        try:
+            target = self.writes.prepare(page.write)
+            elapsed, queries, status = self.get(db, page.role, target.url, target.data)
+            missing = target.verify() if status == 200 else ""
+        finally:
+            self.writes.purge()
+        if missing:
+            status = f"HTTP 302 but {missing}"
+        elif status != 200:
+            status = f"HTTP {status}, not a redirect"
+        return elapsed, queries, status
 
     # -- the in-memory baseline -----------------------------------------------------------------
 
@@ -255,7 +304,7 @@ class Runner:
                     self.notes.append(f"{page.label}: the page does not exist yet (URL not found)")
                     continue
                 results[page.key] = {db.label: Samples() for db in self.dbs}
-                if not page.floor and page.post is None:
+                if not page.floor and not page.write:
                     self.capture(small, page, url)
                 if page.key in self.memory:
                     results[page.key]["memory"] = Samples()
@@ -280,8 +329,10 @@ class Runner:
                         elif page == "plan":
                             elapsed, queries, n = self.plan(variant, 12)
                             status = 200 if n == 12 else 500
+                        elif page.write:
+                            elapsed, queries, status = self.write(variant, page)
                         else:
-                            elapsed, queries, status = self.get(variant, page.role, url, page.post)
+                            elapsed, queries, status = self.get(variant, page.role, url)
                     except Exception as exc:  # reported, never hidden
                         elapsed, queries, status = 0.0, 0, f"{type(exc).__name__}: {exc}"
                     label = variant if isinstance(variant, str) else variant.label
@@ -294,6 +345,29 @@ class Runner:
                 if progress and (r + 1) % 50 == 0:
                     progress(f"round {r + 1}/{warmup + rounds}")
         return {key: {label: s.summary() for label, s in by.items()} for key, by in results.items()}
+
+    def count_queries(self, db: BenchDB, who: str, url: str, at: dt.datetime) -> int | str:
+        """Queries of a second request (the first warms), logged in afresh at ``at`` (idle time-out)."""
+        with time_machine.travel(at, tick=True):
+            self.clients.pop((db.label, who), None)
+            self.get(db, who, url)
+            _, queries, status = self.get(db, who, url)
+            self.clients.pop((db.label, who), None)
+        return queries if status == 200 else f"HTTP {status}"
+
+    def chairs_check(self, db: BenchDB) -> dict:
+        """Today's day calendar with 4 active chairs and with all 20: the same queries?"""
+        url = _safe_reverse("calendar_day", query=f"date={self.sc['today']}")
+        db.activate()
+        chairs = list(Chair.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        off = chairs[4:]
+        try:
+            Chair.objects.filter(pk__in=off).update(is_active=False)
+            four = self.count_queries(db, "admin", url, now_of(self.sc))
+        finally:
+            Chair.objects.filter(pk__in=off).update(is_active=True)
+        many = self.count_queries(db, "admin", url, now_of(self.sc))
+        return {"chairs": [4, len(chairs)], "chairs_few": four, "chairs_all": many, "chairs_same": four == many}
 
     def rows_check(self) -> dict:
         """Query counts with 5 rows and with 60 (the same page, another day / week / patient / record)."""
@@ -313,20 +387,21 @@ class Runner:
             "record": [
                 ("nurse", _safe_reverse("session_detail", sc[f"{k}_session_id"]), now_of(sc)) for k in ("r5", "r60")
             ],
+            "day": [("admin", _safe_reverse("calendar_day", query=f"date={sc[k]}"), now_of(sc)) for k in ("d5", "d60")],
+            "patient": [
+                ("nurse", _safe_reverse("patient_detail", sc[f"{k}_patient_id"]), now_of(sc)) for k in ("p5", "p60")
+            ],
         }
         for key, pair in cases.items():
             counts = []
             for who, url, at in pair:
                 if url is None:
                     break
-                with time_machine.travel(at, tick=True):
-                    self.clients.pop((db.label, who), None)  # log in afresh on that day (idle time-out)
-                    self.get(db, who, url)  # warm
-                    _, queries, status = self.get(db, who, url)
-                    self.clients.pop((db.label, who), None)
-                counts.append(queries if status == 200 else f"HTTP {status}")
+                counts.append(self.count_queries(db, who, url, at))
             if len(counts) == 2:
                 out[key] = {"rows_5": counts[0], "rows_60": counts[1], "same": counts[0] == counts[1]}
+        if "day" in out:
+            out["day"].update(self.chairs_check(db))
         if "plan" not in out:
             try:
                 with time_machine.travel(now_of(sc), tick=True):

@@ -32,13 +32,23 @@ def test_the_bench_command_measures_every_page_on_two_throwaway_databases(tmp_pa
     assert report["debug"] is False
     assert set(report["data_sets"]) == {"3k", "600"}
     assert report["data_sets"]["3k"]["rows"]["treatment_treatmentsession"] >= 3000
-    for key in ("board", "week", "portal", "record", "plan"):
+    for key in ("board", "week", "portal", "record", "day", "patient", "plan"):
         entry = report["pages"][key]
         assert entry["3k"]["n"] == 2 and entry["3k"]["errors"] == 0, entry
         assert "scale_ratio" in entry
-    for key in ("board", "week", "portal", "record"):
+    for key in ("board", "week", "portal", "record", "day", "patient"):
         assert report["pages"][key]["rows"]["same"], report["pages"][key]["rows"]
     assert report["pages"]["plan"]["rows"]["bounded"]
+    day = report["pages"]["day"]["rows"]
+    assert day["chairs"] == [4, 20] and day["chairs_same"], day
+    # Every write path answered each round with a redirect and wrote what it should, on both sets,
+    # and the rounds' own targets are gone again.
+    for key in ("vitals", "device", "discharge", "book", "course"):
+        entry = report["pages"][key]
+        for label in ("3k", "600"):
+            assert entry[label]["n"] == 2 and entry[label]["errors"] == 0, entry
+            assert entry[label]["queries"] > 0, entry
+    assert not [note for note in report["notes"] if note.startswith("ERROR")], report["notes"]
     # The throw-away databases are gone and the development database was not touched.
     assert not list(tmp_path.glob("*.sqlite3"))
     assert (dev_db.stat().st_mtime if dev_db.exists() else None) == before

@@ -100,6 +100,11 @@ class Command(BaseCommand):
             load_before = _load_average()
             pages = runner.run(opts["rounds"], opts["warmup"], progress=self.log)
             rows = runner.rows_check()
+            for db in dbs:  # the write paths' targets are gone again: every round saw the same data
+                before, after = build["sets"][db.label]["rows"], databases.table_sizes(db)
+                if after != before:
+                    changed = {k: f"{before.get(k)} → {v}" for k, v in after.items() if before.get(k) != v}
+                    runner.notes.append(f"ERROR: {db.label}: rows left behind by the measured rounds: {changed}")
             measure_s = time.perf_counter() - t0
             report = self.report(dbs, build, pages, rows, runner.notes, measure_s, time.perf_counter() - started, opts)
             report["load_average"] = {"before": load_before, "after (1, 5, 15 min)": _load_average()}
@@ -110,6 +115,15 @@ class Command(BaseCommand):
                 else:
                     databases.drop(db)
                     meta_file.unlink(missing_ok=True)
+        failed = [
+            f"{entry['label']} on {label}: {by['errors']} errors ({'; '.join(by.get('first_errors', []))})"
+            for entry in report["pages"].values()
+            for label, by in entry.items()
+            if isinstance(by, dict) and by.get("errors")
+        ]
+        failed += [note for note in report["notes"] if note.startswith("ERROR")]
+        for line in failed:  # never only in the table: a write that did not redirect is a failure
+            self.stderr.write(f"ERROR: {line}")
         if self.as_json:
             self.stdout.write(json.dumps(report, indent=2, default=str))
         else:
@@ -120,7 +134,7 @@ class Command(BaseCommand):
         return f"{n // 1000}k" if n >= 1000 else str(n)
 
     def build(self, dbs, opts, meta_file: Path) -> dict:
-        wanted = {"version": 3, "sessions": [opts["sessions"], opts["small_sessions"]], "names": [d.name for d in dbs]}
+        wanted = {"version": 4, "sessions": [opts["sessions"], opts["small_sessions"]], "names": [d.name for d in dbs]}
         if opts["reuse"] and meta_file.exists():
             meta = json.loads(meta_file.read_text())
             if all(meta.get(k) == v for k, v in wanted.items()):
@@ -264,9 +278,15 @@ class Command(BaseCommand):
             )
             if "floor_ratio" in entry:
                 w(f"    logged-in floor ÷ bare anonymous view: {flag(entry['floor_ratio'], entry['floor_ok'])}")
-            errors = b.get("errors") or s.get("errors")
-            if errors:
-                w(f"    errors: {errors}")
+            if "chairs_few" in rows:
+                few, many = rows["chairs"]
+                w(
+                    f"    chairs {few}/{many}: {rows['chairs_few']}/{rows['chairs_all']}{'' if rows['chairs_same'] else '!'}"
+                )
+            for label in (big, small):
+                errors = entry.get(label, {})
+                if errors.get("errors"):
+                    w(f"    ERRORS on {label}: {errors['errors']} (first: {'; '.join(errors.get('first_errors', []))})")
         w("")
         w("Times in ms. ×mem: page p95 / p95 of the same template rendered from in-memory objects.")
         w("×net: the same without the request floor (p95 of a logged-in /healthz: session, middleware; target ≤ 2).")
@@ -279,6 +299,7 @@ class Command(BaseCommand):
         w(
             "rows 5/60: SQL queries with 5 rows and with 60 (should be equal); planning: queries for 4/12/24/48 sessions."
         )
+        w("Writes: each round POSTs on a target of its own, made before and removed after the timed request.")
         for note in report["notes"]:
             w(f"Note: {note}")
         w(f"Measuring took {report['measure_s']} s; everything {report['total_s']} s.")
