@@ -24,6 +24,7 @@ from sessions.models import (
 )
 from sessions.monitoring.board import board_context
 from sessions.monitoring.forms import AcknowledgeForm
+from sessions.monitoring.selectors import day_sessions
 from sessions.scheduling.calendars import board_for_day, calendar_days, on_site_today, unconfirmed_rides
 from sessions.scheduling.portal import _upcoming_and_past, preparation
 
@@ -41,8 +42,10 @@ def _session_link_name() -> str:
 def staff_home(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
+    # The page's one read of the day's sessions: the day by chair and the cards of patients in a chair.
+    day_rows = list(day_sessions(today, settings.tz))
     context = {
-        **board_for_day(today, settings),
+        **board_for_day(day_rows),
         "today": today,
         "tz": settings.tz,
         "link_name": _session_link_name(),
@@ -52,7 +55,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "sessions/scheduling/_day_board.html", context)
     # Where the danger is first: open alerts and every patient in a chair, then the day by chair.
-    context.update(board=board_context(), ack_form=AcknowledgeForm(), on_home=True)
+    context.update(board=board_context(day_rows=day_rows), ack_form=AcknowledgeForm(), on_home=True)
     return render(request, "sessions/staff_home.html", context)
 
 
