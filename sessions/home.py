@@ -49,13 +49,17 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "today": today,
         "tz": settings.tz,
         "link_name": _session_link_name(),
-        "on_site": on_site_today(settings),
         "auto_refresh": request.headers.get("X-Auto-Refresh") == "1",
     }
-    if request.htmx:
+    if request.htmx:  # the day by chair alone (the cards refresh themselves from the monitor board)
         return render(request, "sessions/scheduling/_day_board.html", context)
     # Where the danger is first: open alerts and every patient in a chair, then the day by chair.
-    context.update(board=board_context(day_rows=day_rows), ack_form=AcknowledgeForm(), on_home=True)
+    context.update(
+        board=board_context(day_rows=day_rows),
+        ack_form=AcknowledgeForm(),
+        on_home=True,
+        on_site=on_site_today(settings),
+    )
     return render(request, "sessions/staff_home.html", context)
 
 
