@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sessions.models import AlertKind, Scale
 from sessions.monitoring import services as m
-from sessions.monitoring.alerts import raise_alert
+from sessions.monitoring.alerts import alert_acknowledge, raise_alert
 from tests import factories as f
 from tests import factories_monitoring as fm
 from tests.conftest import client_for
@@ -121,3 +121,22 @@ def test_a_prescriber_lands_on_the_same_page_and_can_acknowledge_each_alert_ther
         assert f'action="/alerts/{alert.pk}/acknowledge/"' in page
     other = page[page.index("Open alerts") : page.index("board-card")]
     assert "Item 9: 1" in other and 'name="next" value="/today/"' in other
+
+
+def test_the_board_lists_the_newest_fifty_other_open_alerts_and_no_acknowledged_one(cast, late_morning):
+    for minute in range(52):
+        raise_alert(
+            patient=f.PatientFactory(),
+            session=None,
+            kind=AlertKind.PHQ9_ITEM9,
+            message=f"Alert at minute {minute:02d}.",
+            by=None,
+            at=at(MONDAY, 9) + dt.timedelta(minutes=minute),
+        )
+    seen = raise_alert(patient=f.PatientFactory(), session=None, kind=AlertKind.SPO2, message="Seen.", by=None)
+    alert_acknowledge(alert=seen, by=cast.prescriber, action="Oxygen given")
+    response = client_for(cast.staff).get("/monitor/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count("Alert at minute") == 50 and "minute 51" in page and "minute 02" in page
+    assert "minute 01" not in page and "minute 00" not in page and "Seen." not in page
