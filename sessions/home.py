@@ -24,6 +24,7 @@ from sessions.models import (
 )
 from sessions.monitoring.board import board_context
 from sessions.monitoring.forms import AcknowledgeForm
+from sessions.monitoring.selectors import day_sessions
 from sessions.scheduling.calendars import board_for_day, calendar_days, on_site_today, unconfirmed_rides
 from sessions.scheduling.portal import _upcoming_and_past, preparation
 
@@ -41,18 +42,24 @@ def _session_link_name() -> str:
 def staff_home(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
+    # The page's one read of the day's sessions: the day by chair and the cards of patients in a chair.
+    day_rows = list(day_sessions(today, settings.tz))
     context = {
-        **board_for_day(today, settings),
+        **board_for_day(day_rows),
         "today": today,
         "tz": settings.tz,
         "link_name": _session_link_name(),
-        "on_site": on_site_today(settings),
         "auto_refresh": request.headers.get("X-Auto-Refresh") == "1",
     }
-    if request.htmx:
+    if request.htmx:  # the day by chair alone (the cards refresh themselves from the monitor board)
         return render(request, "sessions/scheduling/_day_board.html", context)
     # Where the danger is first: open alerts and every patient in a chair, then the day by chair.
-    context.update(board=board_context(), ack_form=AcknowledgeForm(), on_home=True)
+    context.update(
+        board=board_context(day_rows=day_rows),
+        ack_form=AcknowledgeForm(),
+        on_home=True,
+        on_site=on_site_today(settings),
+    )
     return render(request, "sessions/staff_home.html", context)
 
 

@@ -2,8 +2,8 @@
 next or overdue check and time to earliest discharge; each blood pressure with its time, its kind
 (pre-dose, 40 min, before discharge) and whether it is above the limit that applies to it.
 
-One selector for the staff home (``sessions.home``) and the Monitor page, in a fixed number of
-queries whatever the number of patients.
+One selector for the staff home (``sessions.home``), the Monitor page and its refresh
+(``selectors.day_sessions``), in a fixed number of queries whatever the number of patients.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
-from sessions.models import IN_CLINIC_STATUSES, Alert, VitalsKind, VitalsReading
+from sessions.models import IN_CLINIC_STATUSES, TreatmentSession, VitalsKind, VitalsReading
 from sessions.monitoring.amendments import amended_vitals
+from sessions.monitoring.selectors import board_alerts, day_sessions, live_state, prefetch_present
 from sessions.monitoring.vitals import predose_above_threshold
 
 
@@ -51,40 +52,27 @@ def bp_readings(session, checks, cs: ClinicSettings) -> list[BpShown]:
     return shown
 
 
-def board_context(now=None) -> dict:
-    # The session page's own reader: what exists, then only the kinds of rows some session has.
-    from sessions.monitoring.views import live_rows_with_presence, live_state, prefetch_present
-
+def board_context(now=None, *, day_rows: list[TreatmentSession] | None = None) -> dict:
+    """The cards of patients in a chair and the other open alerts. ``day_rows``: the day's sessions
+    already read by ``selectors.day_sessions`` (the staff home reads them once for the day by chair and
+    the cards); without them the board reads today's sessions in a chair through the same selector."""
     cs = ClinicSettings.load()
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=cs.tz)
-    sessions = list(
-        live_rows_with_presence().on_day(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES).order_by("planned_start")
-    )
-    prefetch_present(sessions)
-    # Alerts about the patient rather than a session (PHQ-9 item 9) belong on that patient's card.
-    patient_alerts: dict[int, list[Alert]] = {}
-    with_alerts = [s.patient_id for s in sessions if s.has_patient_alerts]
-    for alert in Alert.objects.open().filter(patient__in=with_alerts, session__isnull=True) if with_alerts else []:
-        patient_alerts.setdefault(alert.patient_id, []).append(alert)
+    if day_rows is None:
+        sessions = list(day_sessions(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES))
+    else:
+        sessions = [s for s in day_rows if s.status in IN_CLINIC_STATUSES]
+    # Alerts are read once below, with the other open alerts: not per kind here.
+    prefetch_present(sessions, skip=("alerts",))
+    patient_alerts, other_alerts = board_alerts(sessions)
     rows = []
     for s in sessions:
         row = live_state(s, cs, now)
+        # Alerts about the patient rather than a session (PHQ-9 item 9) belong on that patient's card.
         row["open_alerts"] = row["open_alerts"] + patient_alerts.get(s.patient_id, [])
         row["bps"] = bp_readings(s, row["checks"], cs)
         rows.append(row)
     # Alerts first, then overdue checks, then the rest by time.
     rows.sort(key=lambda r: (not r["open_alerts"], not r["overdue"], r["s"].planned_start))
-    other_alerts = list(
-        Alert.objects.open()
-        .exclude(session__in=[s.pk for s in sessions])
-        .exclude(session__isnull=True, patient__in=list(patient_alerts))
-        .select_related("patient", "session")
-        .order_by("-raised_at")[:50]
-    )
     return {"rows": rows, "other_alerts": other_alerts, "now": now, "cs": cs}
-
-
-def patient_level_alerts(session) -> list[Alert]:
-    """Open alerts about the session's patient that are not tied to a session (PHQ-9 item 9)."""
-    return list(Alert.objects.open().filter(patient_id=session.patient_id, session__isnull=True).order_by("raised_at"))

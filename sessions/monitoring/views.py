@@ -7,32 +7,22 @@ again with the message beside the field (status 400), nothing saved.
 from __future__ import annotations
 
 from crispy_forms.layout import Submit
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic.access import clinical_required, patient_row_or_404
 from clinic.models import ClinicSettings
 from sessions.models import (
     ESKETAMINE_DEVICE_MG,
-    Administration,
-    AdministrationKind,
-    Alert,
-    Assessment,
     OutcomeScore,
-    Scale,
     SessionStatus,
     TreatmentSession,
-    VitalsReading,
 )
-from sessions.monitoring import amendments, missed, timeline, titration
-from sessions.monitoring import discharge as discharge_services
+from sessions.monitoring import board, missed, timeline, titration
 from sessions.monitoring import rems as rems_services
 from sessions.monitoring import services as monitoring
-from sessions.monitoring.board import patient_level_alerts
 from sessions.monitoring.forms import (
     AcknowledgeForm,
     AdverseEventForm,
@@ -51,75 +41,15 @@ from sessions.monitoring.forms import (
 )
 from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
-
-# ---- lookups --------------------------------------------------------------------------------
-
-
-LIVE_PREFETCHES = (
-    Prefetch("vitals", queryset=VitalsReading.objects.select_related("by")),
-    Prefetch("assessments", queryset=Assessment.objects.select_related("by")),
-    Prefetch("administrations", queryset=Administration.objects.select_related("lot", "by", "receipt")),
-    Prefetch("alerts", queryset=Alert.objects.select_related("acknowledged_by")),
-    "decisions__by",
-    "adverse_events__by",
-    "amendments__by",
-    "missed_checks__by",
+from sessions.monitoring.selectors import (
+    live_rows_with_presence,
+    live_sessions,
+    live_state,
+    patient_level_alerts,
+    prefetch_present,
 )
 
-
-def _live_rows():
-    return TreatmentSession.objects.select_related(
-        "patient",
-        "chair",
-        "phase",
-        "course__protocol",
-        "course__prescriber",
-        "ride",
-        "checkin__by",
-        "discharge__by",
-        "discharge__override_by",
-        "discharged_by",
-        "rems_submission__by",
-    )
-
-
-def live_sessions():
-    """Sessions with everything the live screen and the board read, in a fixed number of queries."""
-    return _live_rows().prefetch_related(*LIVE_PREFETCHES)
-
-
-def _relation(lookup) -> str:
-    return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
-
-
-def live_rows_with_presence():
-    """``_live_rows`` with, for each session, whether each kind of related row exists (``has_<name>``,
-    ``has_patient_alerts``, ``has_scores``), in the same query; ``prefetch_present`` then reads only
-    the kinds some session has (a scheduled session has none yet; most have no amendments)."""
-    exists = {}
-    for lookup in LIVE_PREFETCHES:
-        name = _relation(lookup)
-        field = TreatmentSession._meta.get_field(name)
-        exists[f"has_{name}"] = Exists(field.related_model.objects.filter(**{field.field.name: OuterRef("pk")}))
-    return _live_rows().annotate(
-        **exists,
-        has_patient_alerts=Exists(Alert.objects.open().filter(patient=OuterRef("patient_id"), session__isnull=True)),
-        has_scores=Exists(OutcomeScore.objects.filter(session=OuterRef("pk"))),
-    )
-
-
-def prefetch_present(sessions: list[TreatmentSession]) -> None:
-    """One query per kind of related row that any of ``sessions`` has; the others are empty, unread."""
-    present = [lookup for lookup in LIVE_PREFETCHES if any(getattr(s, f"has_{_relation(lookup)}") for s in sessions)]
-    prefetch_related_objects(sessions, *present)
-    for session in sessions:
-        cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
-        for lookup in LIVE_PREFETCHES:
-            name = _relation(lookup)
-            if name not in cache:  # none in the database: an empty result, no query
-                empty = getattr(session, name).all()
-                empty._result_cache, empty._prefetch_done = [], True
-                cache[name] = empty
+# ---- lookups --------------------------------------------------------------------------------
 
 
 def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
@@ -143,65 +73,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
-    now = now or timezone.now()
-    checks = timeline.due_checks(session, cs, now)
-    earliest = timeline.earliest_discharge_at(session, cs)
-    # Readings as amended (corrections shown in place, marked, with the original a click away).
-    vitals = amendments.amended_vitals(session)
-    assessments = amendments.amended_assessments(session)
-    adms = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))
-    events = []
-    for r in vitals:
-        events.append((r.taken_at, "vitals", r))
-    for a in assessments:
-        events.append((a.taken_at, "assessment", a))
-    for a in adms:
-        events.append((a.given_at, "administration", a))
-        if a.ended_at:
-            events.append((a.ended_at, "infusion_end", a))
-    for e in session.adverse_events.all():
-        events.append((e.occurred_at, "adverse", e))
-    events.sort(key=lambda e: e[0])
-    t0 = session.first_dose_at
-    events = [
-        {"at": at, "kind": kind, "obj": obj, "min": int((at - t0).total_seconds() // 60) if t0 and at >= t0 else None}
-        for at, kind, obj in events
-    ]
-    open_alerts = [a for a in session.alerts.all() if a.is_open]
-    criteria = (
-        discharge_services.discharge_criteria(session, cs=cs, now=now)
-        if session.status == SessionStatus.OBSERVING
-        else []
-    )
-    predose = monitoring.latest_predose(session) if session.status == SessionStatus.CHECKED_IN else None
-    return {
-        "needs_decision": monitoring.predose_above_threshold(predose, cs)
-        and monitoring.decision_for(session, predose) is None,
-        "criteria": criteria,
-        "gate_open": discharge_services.gate_open(criteria) if criteria else False,
-        "s": session,
-        "now": now,
-        "checks": checks,
-        "overdue": [c for c in checks if c.status == "overdue"],
-        "next_check": timeline.next_check(checks),
-        "elapsed": timeline.minutes_since_first_dose(session, now),
-        "earliest": earliest,
-        "to_discharge": max(0, int((earliest - now).total_seconds() // 60) + 1)
-        if earliest and earliest > now
-        else (0 if earliest else None),
-        "events": events,
-        "open_alerts": open_alerts,
-        "closed_alerts": [a for a in session.alerts.all() if not a.is_open],
-        "latest_bp": vitals[-1] if vitals else None,
-        "latest_moaas": next((a for a in reversed(assessments) if a.scale == Scale.MOAAS), None),
-        "latest_cadss": next((a for a in reversed(assessments) if a.scale != Scale.MOAAS), None),
-        "devices": [a for a in adms if a.kind == AdministrationKind.DEVICE],
-        "dose_given": amendments.amended_dose(session),
-        "infusion": next((a for a in adms if a.kind == AdministrationKind.INFUSION), None),
-    }
 
 
 NO_LOT = {"lot": None}
@@ -341,9 +212,7 @@ def session_live(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _board_context() -> dict:
-    from sessions.monitoring.board import board_context
-
-    return {**board_context(), "ack_form": AcknowledgeForm()}
+    return {**board.board_context(), "ack_form": AcknowledgeForm()}
 
 
 @clinical_required

@@ -46,6 +46,7 @@ from sessions.monitoring.forms import (
 )
 from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.rounds import check_round_record
+from sessions.monitoring.selectors import live_sessions, live_state
 from sessions.monitoring.views import _detail, _safe_next, _session
 
 
@@ -91,8 +92,6 @@ PLACES = {
 
 
 def _checks_left(session: TreatmentSession) -> bool:
-    from sessions.monitoring.views import live_sessions, live_state
-
     cs = ClinicSettings.load()
     state = live_state(live_sessions().get(pk=session.pk), cs)
     return any(c.done_at is None and "discharge" not in c.label for c in state["checks"])

@@ -136,20 +136,17 @@ def on_site_today(settings: ClinicSettings) -> list[StaffShift]:
     )
 
 
-def board_for_day(day: dt.date, settings: ClinicSettings) -> dict:
-    """The staff day board: today's sessions grouped by chair (a fixed number of queries)."""
-    tz = settings.tz
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    sessions = list(
-        board_sessions()
-        .filter(planned_start__gte=start, planned_start__lt=start + dt.timedelta(days=1))
-        .exclude(status__in=(SessionStatus.CANCELLED,))
-        .order_by("planned_start")
-    )
+def board_for_day(sessions: list[TreatmentSession]) -> dict:
+    """The staff day board: the day's sessions (read by the page's one selector of the day, with
+    ``board_sessions``' related rows and ``series_total``) grouped by chair; one query, the chairs."""
     chairs = {c.pk: c for c in Chair.objects.order_by("name")}
     grouped: dict[int, list] = {pk: [] for pk, c in chairs.items() if c.is_active}
     for s in sessions:
-        grouped.setdefault(s.chair_id, []).append(s)
+        if s.status != SessionStatus.CANCELLED:
+            grouped.setdefault(s.chair_id, []).append(s)
     rows = [(chairs[pk], items) for pk, items in grouped.items()]
     rows.sort(key=lambda r: natural_key(r[0].name))
-    return {"rows": rows, "count": sum(1 for s in sessions if s.status != SessionStatus.NO_SHOW)}
+    return {
+        "rows": rows,
+        "count": sum(1 for items in grouped.values() for s in items if s.status != SessionStatus.NO_SHOW),
+    }

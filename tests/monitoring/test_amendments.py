@@ -16,7 +16,7 @@ from sessions.billing.ledger import patient_ledger
 from sessions.models import AmendedField, Amendment, Charge, Scale, TreatmentSession, VitalsKind, VitalsReading
 from sessions.monitoring import amendments, discharge, panels, rems, timeline
 from sessions.monitoring import services as m
-from sessions.monitoring.views import live_sessions
+from sessions.monitoring.selectors import live_sessions
 from tests import factories as f
 from tests.factories_billing import standard_prices
 from tests.factories_monitoring import all_checks_recorded, dosed, esketamine_session

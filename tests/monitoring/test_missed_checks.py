@@ -14,7 +14,7 @@ from clinic.models import ClinicSettings
 from sessions.models import MissedCheck, Scale, SessionStatus, TreatmentSession
 from sessions.monitoring import discharge, missed, rems, timeline
 from sessions.monitoring import services as m
-from sessions.monitoring.views import live_sessions
+from sessions.monitoring.selectors import live_sessions
 from tests import factories as f
 from tests.factories_monitoring import DrugLotFactory, checked_in, dosed, esketamine_session, iv_session
 

@@ -22,7 +22,7 @@ from sessions.models import (
 )
 from sessions.monitoring import lots, rems, titration
 from sessions.monitoring import services as m
-from sessions.monitoring.views import live_sessions
+from sessions.monitoring.selectors import live_sessions
 from tests import factories as f
 from tests.factories_billing import CoverageFactory, PayerFactory, standard_prices
 from tests.factories_monitoring import DrugLotFactory, checked_in, discharged, iv_session

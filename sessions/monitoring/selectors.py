@@ -1,0 +1,209 @@
+"""Reads of live sessions: the session page's row, the day's sessions that the staff home's day by
+chair and the cards of patients in a chair share, their open alerts, and the live state of a loaded
+session (no query of its own).
+
+The board (``board.py``), the session page (``views.py``) and the staff home (``sessions.home``) all
+read through here, so neither the board nor the views import each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.utils import timezone
+
+from clinic.models import ClinicSettings
+from sessions.models import (
+    Administration,
+    AdministrationKind,
+    Alert,
+    Assessment,
+    OutcomeScore,
+    Scale,
+    SessionStatus,
+    TreatmentSession,
+    VitalsReading,
+)
+from sessions.monitoring import amendments, timeline
+from sessions.monitoring import discharge as discharge_services
+from sessions.monitoring import services as monitoring
+from sessions.scheduling.calendars import with_series
+
+OTHER_ALERTS_SHOWN = 50
+
+LIVE_PREFETCHES = (
+    Prefetch("vitals", queryset=VitalsReading.objects.select_related("by")),
+    Prefetch("assessments", queryset=Assessment.objects.select_related("by")),
+    Prefetch("administrations", queryset=Administration.objects.select_related("lot", "by", "receipt")),
+    Prefetch("alerts", queryset=Alert.objects.select_related("acknowledged_by")),
+    "decisions__by",
+    "adverse_events__by",
+    "amendments__by",
+    "missed_checks__by",
+)
+
+
+def _live_rows():
+    return TreatmentSession.objects.select_related(
+        "patient",
+        "chair",
+        "phase",
+        "course__protocol",
+        "course__prescriber",
+        "ride",
+        "checkin__by",
+        "discharge__by",
+        "discharge__override_by",
+        "discharged_by",
+        "rems_submission__by",
+    )
+
+
+def live_sessions():
+    """Sessions with everything the live screen and the board read, in a fixed number of queries."""
+    return _live_rows().prefetch_related(*LIVE_PREFETCHES)
+
+
+def _relation(lookup) -> str:
+    return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
+
+
+def live_rows_with_presence():
+    """``_live_rows`` with, for each session, whether each kind of related row exists (``has_<name>``,
+    ``has_patient_alerts``, ``has_scores``), in the same query; ``prefetch_present`` then reads only
+    the kinds some session has (a scheduled session has none yet; most have no amendments)."""
+    exists = {}
+    for lookup in LIVE_PREFETCHES:
+        name = _relation(lookup)
+        field = TreatmentSession._meta.get_field(name)
+        exists[f"has_{name}"] = Exists(field.related_model.objects.filter(**{field.field.name: OuterRef("pk")}))
+    return _live_rows().annotate(
+        **exists,
+        has_patient_alerts=Exists(Alert.objects.open().filter(patient=OuterRef("patient_id"), session__isnull=True)),
+        has_scores=Exists(OutcomeScore.objects.filter(session=OuterRef("pk"))),
+    )
+
+
+def prefetch_present(sessions: list[TreatmentSession], *, skip: tuple[str, ...] = ()) -> None:
+    """One query per kind of related row that any of ``sessions`` has; the others are empty, unread.
+    The kinds in ``skip`` are neither read nor filled (the caller loads them its own way)."""
+    lookups = [lookup for lookup in LIVE_PREFETCHES if _relation(lookup) not in skip]
+    present = [lookup for lookup in lookups if any(getattr(s, f"has_{_relation(lookup)}") for s in sessions)]
+    prefetch_related_objects(sessions, *present)
+    for session in sessions:
+        cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
+        for lookup in lookups:
+            name = _relation(lookup)
+            if name not in cache:  # none in the database: an empty result, no query
+                _keep_prefetched(session, name, [])
+
+
+def _keep_prefetched(session: TreatmentSession, name: str, rows: list) -> None:
+    """Store ``rows`` as the session's prefetched ``name`` (what ``prefetch_related`` would have read)."""
+    cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
+    related = getattr(session, name).all()
+    related._result_cache, related._prefetch_done = rows, True
+    cache[name] = related
+
+
+def day_sessions(day: dt.date, tz):
+    """The day's sessions (cancelled ones left out) in time order, in one query: what the day by chair
+    reads (patient, phase, ride, ``series_total``) and what the cards of patients in a chair read (the
+    live rows with ``has_<kind>``, for ``prefetch_present``). The staff home, its refresh and the
+    monitor board all start here."""
+    rows = live_rows_with_presence().on_day(day, tz).exclude(status=SessionStatus.CANCELLED)
+    return with_series(rows).order_by("planned_start")
+
+
+def board_alerts(sessions: list[TreatmentSession]) -> tuple[dict[int, list[Alert]], list[Alert]]:
+    """The board's alerts in one query: every alert of ``sessions`` (the patients in a chair), kept as
+    each session's prefetched ``alerts`` (the card and the discharge criteria read them); the open
+    alerts of their patients not tied to a session (PHQ-9 item 9), by patient; and the latest
+    ``OTHER_ALERTS_SHOWN`` other open alerts. Newest first, like ``Alert.Meta.ordering``."""
+    ids = [s.pk for s in sessions]
+    on_cards = Q(session__in=ids) | Q(session__isnull=True, patient__in=[s.patient_id for s in sessions])
+    others = Alert.objects.open().exclude(on_cards).order_by("-raised_at", "-pk").values("pk")[:OTHER_ALERTS_SHOWN]
+    alerts = list(
+        Alert.objects.filter(Q(session__in=ids) | Q(acknowledged_at__isnull=True) & (on_cards | Q(pk__in=others)))
+        .select_related("patient", "session", "acknowledged_by")
+        .order_by("-raised_at", "-pk")
+    )
+    by_session: dict[int, list[Alert]] = {pk: [] for pk in ids}
+    by_patient: dict[int, list[Alert]] = {}
+    patients = {s.patient_id for s in sessions}
+    other: list[Alert] = []
+    for alert in alerts:
+        if alert.session_id in by_session:
+            by_session[alert.session_id].append(alert)
+        elif alert.session_id is None and alert.patient_id in patients:
+            by_patient.setdefault(alert.patient_id, []).append(alert)
+        else:
+            other.append(alert)
+    for session in sessions:
+        _keep_prefetched(session, "alerts", by_session[session.pk])
+    return by_patient, other
+
+
+def patient_level_alerts(session) -> list[Alert]:
+    """Open alerts about the session's patient that are not tied to a session (PHQ-9 item 9)."""
+    return list(Alert.objects.open().filter(patient_id=session.patient_id, session__isnull=True).order_by("raised_at"))
+
+
+def live_state(session: TreatmentSession, cs: ClinicSettings, now=None) -> dict:
+    """What the live screen and a board card show of a session loaded with its related rows (no query)."""
+    now = now or timezone.now()
+    checks = timeline.due_checks(session, cs, now)
+    earliest = timeline.earliest_discharge_at(session, cs)
+    # Readings as amended (corrections shown in place, marked, with the original a click away).
+    vitals = amendments.amended_vitals(session)
+    assessments = amendments.amended_assessments(session)
+    adms = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))
+    events = []
+    for r in vitals:
+        events.append((r.taken_at, "vitals", r))
+    for a in assessments:
+        events.append((a.taken_at, "assessment", a))
+    for a in adms:
+        events.append((a.given_at, "administration", a))
+        if a.ended_at:
+            events.append((a.ended_at, "infusion_end", a))
+    for e in session.adverse_events.all():
+        events.append((e.occurred_at, "adverse", e))
+    events.sort(key=lambda e: e[0])
+    t0 = session.first_dose_at
+    events = [
+        {"at": at, "kind": kind, "obj": obj, "min": int((at - t0).total_seconds() // 60) if t0 and at >= t0 else None}
+        for at, kind, obj in events
+    ]
+    criteria = (
+        discharge_services.discharge_criteria(session, cs=cs, now=now)
+        if session.status == SessionStatus.OBSERVING
+        else []
+    )
+    predose = monitoring.latest_predose(session) if session.status == SessionStatus.CHECKED_IN else None
+    return {
+        "needs_decision": monitoring.predose_above_threshold(predose, cs)
+        and monitoring.decision_for(session, predose) is None,
+        "criteria": criteria,
+        "gate_open": discharge_services.gate_open(criteria) if criteria else False,
+        "s": session,
+        "now": now,
+        "checks": checks,
+        "overdue": [c for c in checks if c.status == "overdue"],
+        "next_check": timeline.next_check(checks),
+        "elapsed": timeline.minutes_since_first_dose(session, now),
+        "earliest": earliest,
+        "to_discharge": max(0, int((earliest - now).total_seconds() // 60) + 1)
+        if earliest and earliest > now
+        else (0 if earliest else None),
+        "events": events,
+        "open_alerts": [a for a in session.alerts.all() if a.is_open],
+        "closed_alerts": [a for a in session.alerts.all() if not a.is_open],
+        "latest_bp": vitals[-1] if vitals else None,
+        "latest_moaas": next((a for a in reversed(assessments) if a.scale == Scale.MOAAS), None),
+        "latest_cadss": next((a for a in reversed(assessments) if a.scale != Scale.MOAAS), None),
+        "devices": [a for a in adms if a.kind == AdministrationKind.DEVICE],
+        "dose_given": amendments.amended_dose(session),
+        "infusion": next((a for a in adms if a.kind == AdministrationKind.INFUSION), None),
+    }
