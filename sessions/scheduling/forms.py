@@ -181,7 +181,9 @@ class SlotForm(forms.Form):
 class RideForm(CrispyMixin, forms.Form):
     submit_label = "Save the ride"
     kind = forms.ChoiceField(label="Who drives", choices=RideKind.choices)
-    driver_name = forms.CharField(label="Driver's name", max_length=120, required=False, validators=[no_hidden_characters])
+    driver_name = forms.CharField(
+        label="Driver's name", max_length=120, required=False, validators=[no_hidden_characters]
+    )
     driver_phone = forms.CharField(label="Driver's phone", max_length=25, required=False)
     notes = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(
