@@ -276,9 +276,6 @@ class CalendarFilterForm(forms.Form):
             condition &= Q(patient__in=Patient.objects.search(data["patient"]))
         return condition
 
-    def apply(self, sessions):
-        return sessions.filter(self.condition())
-
 
 class CalendarMoveForm(forms.Form):
     """A booking dropped on (or moved to) a calendar cell: the cell's value is "<ISO start>@<chair id>"."""

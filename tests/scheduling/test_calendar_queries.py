@@ -107,6 +107,18 @@ def test_moving_a_booking_on_the_day_calendar_runs_the_same_queries_for_4_or_20_
     assert few == many <= CALENDAR_QUERIES + 2  # + the booking being moved and the read log of its patient
 
 
+def test_the_free_slot_search_runs_the_same_queries_for_4_or_20_chairs(cast, frozen):
+    chairs = clinic(4)
+    booked = book(chairs, 5)
+    url = f"/calendar/free/?protocol={booked[0].course.protocol.pk}&after={MONDAY}"
+    client = client_for(cast.admin)
+    few = count_queries(client, url)
+    grow(chairs, booked)
+    many = count_queries(client, url)
+    assert few == many <= CALENDAR_QUERIES
+    assert "Plan a course here" in client.get(url).content.decode()
+
+
 def test_the_filter_and_free_slot_forms_render_and_check_their_choices_without_a_query(
     frozen, django_assert_num_queries
 ):
