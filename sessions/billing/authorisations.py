@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinic.models import ClinicSettings, Patient
@@ -130,6 +131,12 @@ def authorisation_status(
     tz = ClinicSettings.load().tz
     sessions = sorted([*_counted_sessions([patient.pk]), *planned], key=lambda s: s.planned_start)
     return [_status(a, sessions, today, tz) for a in current]
+
+
+def patient_has_authorisation() -> Exists:
+    """For a session query's ``annotate``: whether the session's patient has any prior authorisation, so a
+    calendar asks ``sessions_beyond_authorisation`` about those patients only (and not at all when none has)."""
+    return Exists(PriorAuthorisation.objects.filter(patient_id=OuterRef("patient_id")))
 
 
 def sessions_beyond_authorisation(*, patient_ids, today: dt.date | None = None) -> dict[int, str]:

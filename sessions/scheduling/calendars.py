@@ -7,14 +7,25 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
-from sessions.models import RELEASED_STATUSES, RideStatus, SessionStatus, TreatmentSession
+from sessions.billing.authorisations import patient_has_authorisation
+from sessions.models import (
+    RELEASED_STATUSES,
+    Protocol,
+    ProtocolPhase,
+    RideStatus,
+    SessionStatus,
+    TreatmentSession,
+)
 from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
-from sessions.scheduling.diary import ClinicDiary
+from sessions.scheduling.diary import Busy, ClinicDiary
+from sessions.scheduling.planning import visit_minutes
+
+DEFAULT_VISIT_MINUTES = 60
 
 
 def natural_key(name: str) -> list:
@@ -74,26 +85,79 @@ class CalendarDay:
         return sum(len(c.sessions) for c in self.chairs)
 
 
+@dataclass
+class CalendarChoices:
+    """The chairs and protocols a calendar page shows, lists and filters by, loaded once (two queries): the
+    grid, the filter form and the free-slot form all read these lists instead of querying again."""
+
+    chairs: list[Chair]  # every chair, natural order (inactive ones keep their past bookings visible)
+    phases: list[ProtocolPhase]  # every phase, its protocol selected
+
+    @property
+    def active_chairs(self) -> list[Chair]:
+        return [c for c in self.chairs if c.is_active]
+
+    @property
+    def protocols(self) -> list[Protocol]:
+        """Protocols with a phase (a protocol without one has no visit to book or show), by name."""
+        unique = {p.protocol_id: p.protocol for p in self.phases}
+        return sorted(unique.values(), key=lambda p: (p.name.casefold(), p.pk))
+
+    @property
+    def active_protocols(self) -> list[Protocol]:
+        return [p for p in self.protocols if p.is_active]
+
+    def first_phase(self, protocol: Protocol) -> ProtocolPhase | None:
+        phases = [p for p in self.phases if p.protocol_id == protocol.pk]
+        return min(phases, key=lambda p: p.order) if phases else None
+
+    def shortest_visit_minutes(self, settings: ClinicSettings) -> int:
+        """The shortest chair time of any active protocol's phase: a free gap shorter than this fits no visit."""
+        minutes = [visit_minutes(p, settings) for p in self.phases if p.protocol.is_active]
+        return min(minutes) if minutes else DEFAULT_VISIT_MINUTES
+
+
+def calendar_choices() -> CalendarChoices:
+    """Two queries: the chairs, and the phases with their protocols."""
+    chairs = sorted(Chair.objects.all(), key=lambda c: (natural_key(c.name), c.pk))
+    phases = list(ProtocolPhase.objects.select_related("protocol").order_by("protocol_id", "order"))
+    return CalendarChoices(chairs, phases)
+
+
 def calendar_days(
-    start: dt.date, days: int, *, sessions_qs=None, settings: ClinicSettings | None = None
+    start: dt.date,
+    days: int,
+    *,
+    shown: Q | None = None,
+    settings: ClinicSettings | None = None,
+    chairs: list[Chair] | None = None,
 ) -> list[CalendarDay]:
-    """Days by chair with sessions, free time and capacity warnings (seven queries whatever the number)."""
+    """Days by chair with sessions, free time and capacity warnings.
+
+    ``shown`` (a filter) picks the sessions shown; free time still counts every booking. Five queries whatever
+    the number of days, chairs or sessions (the sessions, opening hours, closures, the rota, and the chairs
+    unless the page passes the ones it loaded): the window's bookings are read once, with what the page
+    shows of them (and whether their patient has a prior authorisation), and the diary's free time is worked
+    out from the same rows."""
     settings = settings or ClinicSettings.load()
     tz = settings.tz
     end = start + dt.timedelta(days=days - 1)
-    diary = ClinicDiary.load(start=start, end=end, settings=settings)
     first, _ = day_bounds(start, tz)
     _, last = day_bounds(end, tz)
-    qs = sessions_qs if sessions_qs is not None else TreatmentSession.objects.all()
-    sessions = list(
-        board_sessions(
-            qs.filter(planned_start__gte=first, planned_start__lt=last).exclude(status__in=RELEASED_STATUSES)
-        )
+    if chairs is None:
+        chairs = sorted(Chair.objects.all(), key=lambda c: (natural_key(c.name), c.pk))
+    qs = board_sessions(TreatmentSession.objects.overlapping(first, last)).annotate(
+        has_authorisation=patient_has_authorisation()
     )
-    chairs = sorted(Chair.objects.order_by("name"), key=lambda c: natural_key(c.name))
+    if shown:
+        qs = qs.annotate(shown=ExpressionWrapper(shown, output_field=BooleanField()))
+    window = list(qs.order_by("planned_start", "pk"))
+    busy = [Busy(s.pk, s.chair_id, s.patient_id, s.planned_start, s.planned_end) for s in window]
+    sessions = [s for s in window if s.planned_start >= first and (not shown or s.shown)]
+    active = sorted((c for c in chairs if c.is_active), key=lambda c: c.name)  # the diary's order
+    diary = ClinicDiary.load(start=start, end=end, settings=settings, chairs=active, busy=busy)
     shifts = shifts_by_day(start, end)
-    all_visits = session_visits(sessions)
-    warnings = capacity_warnings(all_visits, shifts, settings)
+    warnings = capacity_warnings(session_visits(sessions), shifts, settings)
     by_day_chair: dict[tuple[dt.date, int], list] = defaultdict(list)
     for s in sessions:
         by_day_chair[(s.planned_start.astimezone(tz).date(), s.chair_id)].append(s)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from clinic.models import Chair, ClinicSettings, OpeningHours
 from clinic.places import Closure, closures_between, hours_on
 from sessions.models import ProtocolPhase, TreatmentSession
-from sessions.models.scheduling import MAX_VISIT
 
 STEP = dt.timedelta(minutes=15)
 
@@ -68,11 +67,16 @@ class ClinicDiary:
         end: dt.date,
         ignore_session_ids: tuple[int, ...] = (),
         settings: ClinicSettings | None = None,
+        chairs: list[Chair] | None = None,
+        busy: list[Busy] | None = None,
     ) -> ClinicDiary:
+        """Three queries (hours, closures, bookings) and one more for the chairs; a page that already loaded
+        the chairs (``chairs``, active ones) or the bookings of the window (``busy``) passes them instead."""
         settings = settings or ClinicSettings.load()
         tz = settings.tz
         hours = {h.weekday: (h.opens, h.closes) for h in OpeningHours.objects.all()}
-        chairs = list(Chair.objects.filter(is_active=True).order_by("name"))
+        if chairs is None:
+            chairs = list(Chair.objects.filter(is_active=True).order_by("name"))
         diary = cls(
             settings=settings,
             tz=tz,
@@ -82,18 +86,16 @@ class ClinicDiary:
             window_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
             closures=closures_between(start, end),
         )
-        rows = (
-            TreatmentSession.objects.holding_time()
-            .filter(
-                planned_start__lt=diary.window_end,
-                planned_start__gt=diary.window_start - MAX_VISIT,
-                planned_end__gt=diary.window_start,
+        if busy is None:
+            rows = (
+                TreatmentSession.objects.overlapping(diary.window_start, diary.window_end)
+                .exclude(pk__in=ignore_session_ids)
+                .values_list("pk", "chair_id", "patient_id", "planned_start", "planned_end")
             )
-            .exclude(pk__in=ignore_session_ids)
-            .values_list("pk", "chair_id", "patient_id", "planned_start", "planned_end")
-        )
-        for row in rows:
-            diary.add(Busy(*row))
+            busy = [Busy(*row) for row in rows]
+        for item in busy:
+            if item.session_id not in ignore_session_ids:
+                diary.add(item)
         return diary
 
     def add(self, busy: Busy) -> None:

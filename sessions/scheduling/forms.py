@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.forms import CrispyMixin, DateInput, TimeInput
@@ -15,6 +16,7 @@ from clinic.idempotency import key_field
 from clinic.models import Chair, ClinicSettings, Patient, User, Weekday
 from clinic.validators import no_hidden_characters, within_booking_reach
 from sessions.models import Protocol, ProtocolPhase, ReviewDecision, RideKind
+from sessions.scheduling.calendars import calendar_choices
 from sessions.scheduling.planning import PLANNING_REACH
 
 
@@ -179,7 +181,9 @@ class SlotForm(forms.Form):
 class RideForm(CrispyMixin, forms.Form):
     submit_label = "Save the ride"
     kind = forms.ChoiceField(label="Who drives", choices=RideKind.choices)
-    driver_name = forms.CharField(label="Driver's name", max_length=120, required=False, validators=[no_hidden_characters])
+    driver_name = forms.CharField(
+        label="Driver's name", max_length=120, required=False, validators=[no_hidden_characters]
+    )
     driver_phone = forms.CharField(label="Driver's phone", max_length=25, required=False)
     notes = forms.CharField(max_length=200, required=False)
     confirm = forms.BooleanField(
@@ -215,32 +219,62 @@ class RideForm(CrispyMixin, forms.Form):
         return cls(data, initial=initial, action=action)
 
 
+class LoadedChoiceField(forms.ChoiceField):
+    """A choice among rows the page already loaded: rendering and checking it run no query (a
+    ModelChoiceField queries its list to render and again to check the choice). Cleans to the row or None."""
+
+    def __init__(self, *, empty_label: str | None = None, **kwargs):
+        self.empty_label = empty_label
+        self.rows: dict[str, object] = {}
+        super().__init__(**kwargs)
+
+    def set_rows(self, rows) -> None:
+        self.rows = {str(row.pk): row for row in rows}
+        blank = [("", self.empty_label)] if self.empty_label is not None else [("", "---------")]
+        self.choices = [*blank, *((key, str(row)) for key, row in self.rows.items())]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        row = self.rows.get(str(value))
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return row
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # the choice itself was checked in to_python
+
+
 class CalendarFilterForm(forms.Form):
-    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, empty_label="All chairs")
-    protocol = forms.ModelChoiceField(queryset=Protocol.objects.none(), required=False, empty_label="All protocols")
+    chair = LoadedChoiceField(required=False, empty_label="All chairs")
+    protocol = LoadedChoiceField(required=False, empty_label="All protocols")
     # A search field, not a list of every patient: a five-year clinic has thousands of them.
     patient = forms.CharField(required=False, max_length=80)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, choices=None, **kwargs):
+        """``choices``: the page's ``CalendarChoices``; without them the form loads its two lists."""
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = Chair.objects.order_by("name")
-        self.fields["protocol"].queryset = Protocol.objects.order_by("name")
+        choices = choices or calendar_choices()
+        self.fields["chair"].set_rows(choices.chairs)
+        self.fields["protocol"].set_rows(choices.protocols)
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select" if name != "patient" else "form-control"
         self.fields["patient"].widget.input_type = "search"
         self.fields["patient"].widget.attrs.update({"placeholder": "Name or date of birth", "autocomplete": "off"})
 
-    def apply(self, sessions):
+    def condition(self) -> Q:
+        """The sessions the filters keep, as a condition (empty: every session)."""
         if not self.is_valid():
-            return sessions
+            return Q()
         data = self.cleaned_data
+        condition = Q()
         if data.get("chair"):
-            sessions = sessions.filter(chair=data["chair"])
+            condition &= Q(chair_id=data["chair"].pk)
         if data.get("protocol"):
-            sessions = sessions.filter(course__protocol=data["protocol"])
+            condition &= Q(course__protocol_id=data["protocol"].pk)
         if data.get("patient"):
-            sessions = sessions.filter(patient__in=Patient.objects.search(data["patient"]))
-        return sessions
+            condition &= Q(patient__in=Patient.objects.search(data["patient"]))
+        return condition
 
 
 class CalendarMoveForm(forms.Form):
@@ -266,16 +300,17 @@ class CalendarMoveForm(forms.Form):
 
 
 class FreeSlotForm(forms.Form):
-    protocol = forms.ModelChoiceField(
-        queryset=Protocol.objects.none(), help_text="Sets how long the visit holds a chair."
-    )
-    chair = forms.ModelChoiceField(queryset=Chair.objects.none(), required=False, empty_label="Any chair")
+    protocol = LoadedChoiceField(required=True, help_text="Sets how long the visit holds a chair.")
+    chair = LoadedChoiceField(required=False, empty_label="Any chair")
     after = forms.DateField(widget=DateInput(), required=False, help_text="From this day on (default today).")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, choices=None, **kwargs):
+        """``choices``: the page's ``CalendarChoices``; without them the form loads its two lists."""
         super().__init__(*args, **kwargs)
-        self.fields["protocol"].queryset = Protocol.objects.filter(is_active=True)
-        self.fields["chair"].queryset = Chair.objects.filter(is_active=True)
+        choices = choices or calendar_choices()
+        self.fields["protocol"].set_rows(choices.active_protocols)
+        self.fields["chair"].set_rows(choices.active_chairs)
+        self.choices = choices
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.layout = Layout(Row(Column("protocol"), Column("chair"), Column("after")))

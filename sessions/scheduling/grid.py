@@ -1,6 +1,6 @@
 """The calendar as a grid: chairs (columns, natural order) × time (15-minute rows over opening hours) for a
 day, and a compact chairs × days summary for a week. Built in memory from ``calendar_days`` (no queries
-of its own except the shortest visit, one query), so the pages keep a constant number of queries."""
+of its own), so the pages keep a constant number of queries."""
 
 from __future__ import annotations
 
@@ -10,20 +10,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from clinic.models import ClinicSettings
-from sessions.models import ProtocolPhase, SessionStatus, TreatmentSession
-from sessions.scheduling.calendars import natural_key
-from sessions.scheduling.planning import visit_minutes
+from sessions.models import SessionStatus, TreatmentSession
+from sessions.scheduling.calendars import DEFAULT_VISIT_MINUTES, natural_key
 
 ROW = dt.timedelta(minutes=15)
-DEFAULT_VISIT_MINUTES = 60
-
-
-def shortest_visit_minutes(settings: ClinicSettings) -> int:
-    """The shortest chair time of any active protocol's phase: a free gap shorter than this fits no visit."""
-    phases = ProtocolPhase.objects.filter(protocol__is_active=True).select_related("protocol")
-    minutes = [visit_minutes(phase, settings) for phase in phases]
-    return min(minutes) if minutes else DEFAULT_VISIT_MINUTES
 
 
 def merge(intervals: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:

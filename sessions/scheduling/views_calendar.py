@@ -18,21 +18,26 @@ from clinic.models import ClinicSettings
 from sessions.billing.authorisations import sessions_beyond_authorisation
 from sessions.models import SessionStatus, TreatmentSession
 from sessions.scheduling import booking
-from sessions.scheduling.calendars import calendar_days, unconfirmed_rides
+from sessions.scheduling.calendars import calendar_choices, calendar_days, unconfirmed_rides
 from sessions.scheduling.forms import (
     CalendarFilterForm,
     CalendarMoveForm,
     FreeSlotForm,
 )
-from sessions.scheduling.grid import can_move, day_grid, shortest_visit_minutes, week_rows
+from sessions.scheduling.grid import can_move, day_grid, week_rows
 from sessions.scheduling.planning import next_free_slots, visit_minutes
 from sessions.scheduling.views import _parse_date
 
 
-def _filters(request: HttpRequest) -> tuple[CalendarFilterForm, object]:
-    """The filter form and the sessions it selects."""
-    form = CalendarFilterForm(request.GET or None)
-    return form, form.apply(TreatmentSession.objects.all())
+def _calendar(request: HttpRequest, start: dt.date, days: int, settings: ClinicSettings):
+    """The page's one read: chairs and protocols once (the grid and both forms use them), then the days with
+    the sessions the filters keep (the same number of queries for any number of chairs or sessions)."""
+    choices = calendar_choices()
+    form = CalendarFilterForm(request.GET or None, choices=choices)
+    cal_days = calendar_days(start, days, shown=form.condition(), settings=settings, chairs=choices.chairs)
+    _flag_authorisations(cal_days)
+    _note_search(request, form, cal_days)
+    return choices, form, cal_days
 
 
 def _note_search(request: HttpRequest, form: CalendarFilterForm, days) -> None:
@@ -44,9 +49,11 @@ def _note_search(request: HttpRequest, form: CalendarFilterForm, days) -> None:
 
 
 def _flag_authorisations(days) -> None:
-    """Mark each shown session that runs beyond its patient's prior authorisation (three queries)."""
+    """Mark each shown session that runs beyond its patient's prior authorisation (no query when no patient
+    shown has one, else two)."""
     shown = [s for d in days for cd in d.chairs for s in cd.sessions]
-    flags = sessions_beyond_authorisation(patient_ids={s.patient_id for s in shown}) if shown else {}
+    authorised = {s.patient_id for s in shown if s.has_authorisation}
+    flags = sessions_beyond_authorisation(patient_ids=authorised) if authorised else {}
     for session in shown:
         session.auth_warning = flags.get(session.pk, "")
 
@@ -57,15 +64,13 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(timezone=settings.tz)
     start = _parse_date(request.GET.get("start"), today)
     start -= dt.timedelta(days=start.weekday())
-    form, qs = _filters(request)
-    days = [d for d in calendar_days(start, 7, sessions_qs=qs, settings=settings) if d.is_open or d.count]
-    _flag_authorisations(days)
-    _note_search(request, form, days)
+    choices, form, days = _calendar(request, start, 7, settings)
+    days = [d for d in days if d.is_open or d.count]
     query = request.GET.copy()
     query.pop("start", None)
     context = {
         "days": days,
-        "rows": week_rows(days, need_minutes=shortest_visit_minutes(settings)),
+        "rows": week_rows(days, need_minutes=choices.shortest_visit_minutes(settings)),
         "start": start,
         "prev": start - dt.timedelta(days=7),
         "next": start + dt.timedelta(days=7),
@@ -73,7 +78,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         "filter_form": form,
         "extra_hidden": [("start", start.isoformat())],  # filtering stays on the week shown
         "query": query.urlencode(),
-        "free_form": FreeSlotForm(),
+        "free_form": FreeSlotForm(choices=choices),
         "tz": settings.tz,
     }
     return render(request, "sessions/scheduling/calendar_week.html", context)
@@ -84,12 +89,9 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
     day = _parse_date(request.GET.get("date"), today)
-    form, qs = _filters(request)
-    (cal,) = calendar_days(day, 1, sessions_qs=qs, settings=settings)
-    _flag_authorisations([cal])
-    _note_search(request, form, [cal])
+    choices, form, (cal,) = _calendar(request, day, 1, settings)
     moving = _moving(request)
-    need = visit_minutes(moving.phase, settings) if moving else shortest_visit_minutes(settings)
+    need = visit_minutes(moving.phase, settings) if moving else choices.shortest_visit_minutes(settings)
     now = timezone.now()
     grid = day_grid(cal, opening=cal.opening, need_minutes=need, tz=settings.tz, moving=moving, now=now)
     for block in grid.blocks:
@@ -109,7 +111,7 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         "filter_form": form,
         "extra_hidden": [("date", day.isoformat())],  # filtering stays on the day shown
         "query": query.urlencode(),
-        "free_form": FreeSlotForm(),
+        "free_form": FreeSlotForm(choices=choices),
         "tz": settings.tz,
     }
     return render(request, "sessions/scheduling/calendar_day.html", context)
@@ -166,8 +168,7 @@ def calendar_free_slots(request: HttpRequest) -> HttpResponse:
     form = FreeSlotForm(request.GET or None)
     slots = None
     if form.is_valid():
-        protocol = form.cleaned_data["protocol"]
-        phase = protocol.phases.order_by("order").first()
+        phase = form.choices.first_phase(form.cleaned_data["protocol"])
         day = form.cleaned_data.get("after") or timezone.localdate(timezone=settings.tz)
         after = dt.datetime.combine(day, dt.time.min, tzinfo=settings.tz)
         slots = (

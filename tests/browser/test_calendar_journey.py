@@ -73,3 +73,34 @@ def test_an_admin_drags_a_booking_to_a_free_cell_on_the_ten_chair_day(page, cast
     page.goto(f"/calendar/?start={monday}")
     shot(page, "calendar-week-10-chairs-phone")
     assert not page.console_errors, page.console_errors
+
+
+def test_the_twenty_chair_day_scrolls_sideways_in_its_own_box_with_the_times_kept_in_view_on_a_tablet(page, cast):
+    ensure_protocols()
+    f.open_weekdays()
+    chairs = [f.ChairFactory(name=f"Chair {i}") for i in range(1, 21)]
+    monday = next_monday()
+    for i, chair in enumerate(chairs[::3]):
+        s = f.TreatmentSessionFactory(course=f.CourseFactory(), chair=chair, planned_start=at(monday, 9 + i % 4))
+        f.RideFactory(session=s, status=RideStatus.CONFIRMED)
+    login(page, cast.admin.username)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(f"/calendar/day/?date={monday}")
+    assert page.locator(".cal-chair").all_inner_texts() == [f"Chair {i}" for i in range(1, 21)]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768  # the page itself does not scroll
+    box = page.locator(".cal-scroll")
+    inside = box.evaluate("el => ({client: el.clientWidth, scroll: el.scrollWidth})")
+    assert inside["scroll"] > inside["client"]  # the grid scrolls inside its box
+    assert box.bounding_box()["x"] + box.bounding_box()["width"] <= 768
+    shot(page, "calendar-day-20-chairs-tablet")
+
+    box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+    left = box.bounding_box()["x"]
+    hour = page.locator(".cal-hour").first.bounding_box()
+    corner = page.locator(".cal-corner").bounding_box()
+    assert abs(hour["x"] - left) <= 2 and abs(corner["x"] - left) <= 2  # times stay at the box's left edge
+    last = page.locator(".cal-chair", has_text="Chair 20").bounding_box()
+    assert last["x"] + last["width"] <= left + box.bounding_box()["width"] + 1  # the last chair scrolled into view
+    assert last["x"] >= hour["x"] + hour["width"] - 1  # and not under the sticky times
+    shot(page, "calendar-day-20-chairs-tablet-scrolled")
+    assert not page.console_errors, page.console_errors
