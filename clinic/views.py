@@ -35,7 +35,9 @@ from .forms import (
 )
 from .holds import upcoming_holds
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
-from .panels import panels_for
+from .panels import panels_for, take_values, with_values
+
+HISTORY_ROWS = 50  # the patient page's audit trail: the latest changes, the rest in the audit log
 
 
 @never_cache
@@ -94,14 +96,18 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @clinical_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for(request, pk)
+    # The page's selector: the patient with every value the panels of other areas registered, in one query.
+    patient = patient_for(request, pk, queryset=with_values("patient", Patient.objects.select_related("user")))
+    take_values("patient", patient)
+    history = patient_history(patient, limit=HISTORY_ROWS + 1)
     return render(
         request,
         "clinic/patient_detail.html",
         {
             "patient": patient,
             "panels": panels_for("patient", request, patient),
-            "history": patient_history(patient, limit=50),
+            "history": history[:HISTORY_ROWS],
+            "history_more": len(history) > HISTORY_ROWS,
             "today": timezone.localdate(),
         },
     )
