@@ -142,6 +142,40 @@ def test_the_patient_page_shows_who_changed_what(staff_client, cast):
     assert cast.staff.get_full_name() in page
 
 
+def test_the_patient_page_shows_each_change_as_the_old_value_and_the_new(staff_client, cast):
+    patient = cast.patient_a
+    for phone in ("+1 555 0199 001", "+1 555 0199 002"):
+        patient.phone = phone
+        patient._history_user = cast.staff
+        patient.save()
+    page = staff_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert re.search(r"Phone: <del[^>]*>\+1 555 0199 001</del> → \+1 555 0199 002", page)
+
+
+def _changes(patient, by, n):
+    for i in range(n):
+        patient.phone = f"+1 555 01{i:05d}"
+        patient._history_user = by
+        patient.save()
+
+
+def test_the_patient_page_shows_the_latest_50_changes_and_sends_an_admin_to_the_audit_log_for_the_rest(cast):
+    _changes(cast.patient_a, cast.staff, 60)
+    response = client_for(cast.admin).get(reverse("patient_detail", args=[cast.patient_a.pk]))
+    assert response.status_code == 200
+    assert len(response.context["history"]) == 50 and response.context["history_more"]
+    page = response.content.decode()
+    assert "the latest 50 are shown here" in page
+    assert f'href="/manage/audit/?kind=changes&amp;patient=%23{cast.patient_a.pk}"' in page
+
+
+def test_a_short_audit_trail_is_shown_whole_without_a_link(staff_client, cast):
+    _changes(cast.patient_a, cast.staff, 3)
+    response = staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
+    assert response.status_code == 200
+    assert not response.context["history_more"] and 'data-testid="history-more"' not in response.content.decode()
+
+
 def test_opening_a_patient_record_is_logged_as_a_read(staff_client, cast):
     staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
     log = AccessLog.objects.get(patient=cast.patient_a)
