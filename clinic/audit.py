@@ -169,7 +169,7 @@ def _entry(row: dict, prior: dict | None, fields: list) -> Entry | None:
     changes = []
     if prior is not None:
         for f in fields:
-            old, new = _value(f, prior["data"].get(f.attname)), _value(f, row["data"].get(f.attname))
+            old, new = _value(f, (prior["data"] or {}).get(f.attname)), _value(f, (row["data"] or {}).get(f.attname))
             if old != new:
                 changes.append(Change(str(f.verbose_name), _display(f, old), _display(f, new)))
     if row["type"] == "~" and prior is not None and not changes and not row["reason"]:
@@ -188,10 +188,16 @@ TRAIL_COLUMNS = ("_t_source", "_t_when", "_t_order", "_t_pk", "_t_type", "_t_rea
 
 
 def patient_history(patient: Model, limit: int = 100) -> list[Entry]:
-    """The patient's latest ``limit`` changes, newest first, from ONE query over every registered history
-    table (UNION ALL, ordered by date and cut to the page). Each row carries its visible values as JSON, so
-    a change is compared with the prior row of the same object among those read (as many again are read
-    for that); the first change read of an object shows no field list."""
+    """The changes among the patient's latest ``limit`` history rows, newest first (see ``patient_trail``)."""
+    return patient_trail(patient, 0, limit)[0]
+
+
+def patient_trail(patient: Model, offset: int, count: int) -> tuple[list[Entry], bool]:
+    """The changes of the patient's history rows ``offset`` to ``offset + count`` (newest first) and whether
+    older rows exist, from ONE query over every registered history table (UNION ALL, ordered by date and
+    cut to the page). Each row carries its visible values as JSON and is compared with the prior row of the
+    same object among those read (``count`` more are read for that); a save that changed nothing visible is
+    left out, and the oldest change read of an object shows no field list."""
     parts, sources = [], []
     for source in _sources:
         for label, qs in source(patient):
@@ -213,18 +219,16 @@ def patient_history(patient: Model, limit: int = 100) -> list[Entry]:
             sources.append((label, fields))
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     read = [
-        {"source": s, "when": w, "pk": pk, "type": t, "reason": r, "who": who, "data": data or {}}
-        for s, w, _o, pk, t, r, who, data in union.order_by("-_t_when", "-_t_order")[: limit * 2]
+        {"source": s, "label": sources[s][0], "when": w, "pk": pk, "type": t, "reason": r, "who": who, "data": d}
+        for s, w, _o, pk, t, r, who, d in union.order_by("-_t_when", "-_t_order")[offset : offset + count * 2]
     ]
     entries: list[Entry] = []
-    for i, row in enumerate(read):
-        label, fields = sources[row["source"]]
-        row["label"] = label
+    for i, row in enumerate(read[:count]):
         prior = next((o for o in read[i + 1 :] if (o["source"], o["pk"]) == (row["source"], row["pk"])), None)
-        entry = _entry(row, prior, fields)
+        entry = _entry(row, prior, sources[row["source"]][1])
         if entry is not None:
             entries.append(entry)
-    return entries[:limit]
+    return entries, len(read) > count
 
 
 def _who():

@@ -26,6 +26,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import F, Model, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast, JSONObject
@@ -133,6 +134,8 @@ def _typed(field, value):
     if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
         when = parse_datetime(value)
         return when.replace(tzinfo=dt.UTC) if timezone.is_naive(when) else when  # SQLite: UTC, no offset
+    if field.get_internal_type() == "DecimalField":  # a JSON number: back to the column's places
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
     if field.get_internal_type() == "JSONField":
         return json.loads(value) if isinstance(value, str) else value
     return field.to_python(value)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .access import admin_required, clinical_required, patient_for
-from .audit import patient_history
+from .audit import patient_trail
 from .forms import (
     ArchiveForm,
     ChairForm,
@@ -99,18 +99,31 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's selector: the patient with every value the panels of other areas registered, in one query.
     patient = patient_for(request, pk, queryset=with_values("patient", Patient.objects.select_related("user")))
     take_values("patient", patient)
-    history = patient_history(patient, limit=HISTORY_ROWS + 1)
+    history, more = patient_trail(patient, 0, HISTORY_ROWS)
     return render(
         request,
         "clinic/patient_detail.html",
         {
             "patient": patient,
             "panels": panels_for("patient", request, patient),
-            "history": history[:HISTORY_ROWS],
-            "history_more": len(history) > HISTORY_ROWS,
+            "history": history,
+            "history_more": more,
             "today": timezone.localdate(),
         },
     )
+
+
+@clinical_required
+def patient_history_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's whole audit trail, a page of changes at a time (the record shows the latest)."""
+    patient = patient_for(request, pk)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    entries, more = patient_trail(patient, (number - 1) * HISTORY_ROWS, HISTORY_ROWS)
+    context = {"patient": patient, "entries": entries, "number": number, "has_next": more}
+    return render(request, "clinic/patient_history.html", context)
 
 
 @clinical_required
