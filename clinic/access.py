@@ -91,11 +91,13 @@ def portal_patient(request: HttpRequest) -> Patient:
     return patient
 
 
-def patient_for(request: HttpRequest, pk: int) -> Patient:
-    """Clinical users reach any patient; a patient reaches only their own record (404 otherwise)."""
+def patient_for(request: HttpRequest, pk: int, queryset=None) -> Patient:
+    """Clinical users reach any patient; a patient reaches only their own record (404 otherwise).
+
+    ``queryset``: the page's lookup of the patient for clinical users (e.g. with the panels' values)."""
     user = request.user
     if user.is_clinical:
-        patient = get_object_or_404(Patient, pk=pk)
+        patient = get_object_or_404(Patient if queryset is None else queryset, pk=pk)
         note_patient_access(request, patient)
         return patient
     if user.is_patient:

@@ -1,16 +1,30 @@
 """Readable audit trail built from django-simple-history rows.
 
 Each area registers the history it keeps about a patient (``register_patient_history``); the
-patient page merges them into one timeline, one SQL query per source whatever its length.
+patient page merges them into one timeline: one SQL query (UNION ALL of the sources) whatever their number.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Model, QuerySet
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    DecimalField,
+    F,
+    IntegerField,
+    Model,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, JSONObject, NullIf, Trim
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from simple_history.utils import bulk_create_with_history
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -115,9 +129,33 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _display(record: Model, f) -> str:
-    value = getattr(record, f.attname)
+def _visible(model: type[Model]) -> list:
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if f.attname not in HIDDEN_FIELDS and f.name not in HIDDEN_FIELDS and f.name != "id"
+    ]
+
+
+def _value(f, value):
+    """A field's value as Python (from a model row, or from the JSON the trail's query builds)."""
     if value is None or value == "":
+        return None
+    if isinstance(f, DateTimeField) and isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without an offset
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
+    if isinstance(f, DecimalField) and not isinstance(value, str):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-f.decimal_places))
+    if isinstance(f, BooleanField):
+        return bool(value)
+    return value
+
+
+def _display(f, value) -> str:
+    value = _value(f, value)
+    if value is None:
         return "—"
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
@@ -126,48 +164,77 @@ def _display(record: Model, f) -> str:
     return str(value)
 
 
-def entries_for(label: str, rows: Iterable[Model]) -> list[Entry]:
-    """Turn historical rows (any order) into entries with field-level changes against the prior row."""
-    rows = sorted(rows, key=lambda r: (r.id, r.history_date, r.history_id))
-    entries: list[Entry] = []
-    previous: dict[int, Model] = {}
-    for row in rows:
-        fields = [
-            f
-            for f in row._meta.concrete_fields
-            if f.attname not in HIDDEN_FIELDS and f.name not in HIDDEN_FIELDS and f.name != "id"
-        ]
-        prior = previous.get(row.id)
-        changes = []
-        if prior is not None:
-            for f in fields:
-                if getattr(prior, f.attname) != getattr(row, f.attname):
-                    changes.append(Change(str(f.verbose_name), _display(prior, f), _display(row, f)))
-        previous[row.id] = row
-        if row.history_type == "~" and prior is not None and not changes and not row.history_change_reason:
-            continue  # a save that changed nothing visible
-        user = row.history_user
-        entries.append(
-            Entry(
-                when=row.history_date,
-                who=(user.get_full_name() or user.username) if user else "system",
-                label=f"{label} #{row.id}" if label else str(row.id),
-                action=ACTIONS.get(row.history_type, row.history_type),
-                reason=row.history_change_reason or "",
-                changes=changes,
-            )
-        )
-    return entries
+def _entry(row: dict, prior: dict | None, fields: list) -> Entry | None:
+    """One history row (``data``: its visible values by attname) against the prior row of the same object."""
+    changes = []
+    if prior is not None:
+        for f in fields:
+            old, new = _value(f, (prior["data"] or {}).get(f.attname)), _value(f, (row["data"] or {}).get(f.attname))
+            if old != new:
+                changes.append(Change(str(f.verbose_name), _display(f, old), _display(f, new)))
+    if row["type"] == "~" and prior is not None and not changes and not row["reason"]:
+        return None  # a save that changed nothing visible
+    return Entry(
+        when=row["when"],
+        who=row["who"] or "system",
+        label=f"{row['label']} #{row['pk']}" if row["label"] else str(row["pk"]),
+        action=ACTIONS.get(row["type"], row["type"]),
+        reason=row["reason"] or "",
+        changes=changes,
+    )
+
+
+TRAIL_COLUMNS = ("_t_source", "_t_when", "_t_order", "_t_pk", "_t_type", "_t_reason", "_t_who", "_t_data")
 
 
 def patient_history(patient: Model, limit: int = 100) -> list[Entry]:
-    all_entries: list[Entry] = []
+    """The changes among the patient's latest ``limit`` history rows, newest first (see ``patient_trail``)."""
+    return patient_trail(patient, 0, limit)[0]
+
+
+def patient_trail(patient: Model, offset: int, count: int) -> tuple[list[Entry], bool]:
+    """The changes of the patient's history rows ``offset`` to ``offset + count`` (newest first) and whether
+    older rows exist, from ONE query over every registered history table (UNION ALL, ordered by date and
+    cut to the page). Each row carries its visible values as JSON and is compared with the prior row of the
+    same object among those read (``count`` more are read for that); a save that changed nothing visible is
+    left out, and the oldest change read of an object shows no field list."""
+    parts, sources = [], []
     for source in _sources:
         for label, qs in source(patient):
-            rows = list(qs.select_related("history_user").order_by("-history_date")[: limit * 4])
-            all_entries.extend(entries_for(label, rows))
-    all_entries.sort(key=lambda e: e.when, reverse=True)
-    return all_entries[:limit]
+            fields = _visible(qs.model)
+            parts.append(
+                qs.annotate(
+                    _t_source=Cast(Value(len(sources)), IntegerField()),
+                    _t_when=F("history_date"),
+                    _t_order=F("history_id"),
+                    _t_pk=F("id"),
+                    _t_type=F("history_type"),
+                    _t_reason=F("history_change_reason"),
+                    _t_who=_who(),
+                    _t_data=JSONObject(**{f.attname: F(f.attname) for f in fields}),
+                )
+                .values_list(*TRAIL_COLUMNS)
+                .order_by()
+            )
+            sources.append((label, fields))
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    read = [
+        {"source": s, "label": sources[s][0], "when": w, "pk": pk, "type": t, "reason": r, "who": who, "data": d}
+        for s, w, _o, pk, t, r, who, d in union.order_by("-_t_when", "-_t_order")[offset : offset + count * 2]
+    ]
+    entries: list[Entry] = []
+    for i, row in enumerate(read[:count]):
+        prior = next((o for o in read[i + 1 :] if (o["source"], o["pk"]) == (row["source"], row["pk"])), None)
+        entry = _entry(row, prior, sources[row["source"]][1])
+        if entry is not None:
+            entries.append(entry)
+    return entries, len(read) > count
+
+
+def _who():
+    """The history row's author as shown: full name, else username, else empty (the system)."""
+    full = Trim(Concat(F("history_user__first_name"), Value(" "), F("history_user__last_name")))
+    return Coalesce(NullIf(full, Value("")), F("history_user__username"), Value(""))
 
 
 @register_patient_history

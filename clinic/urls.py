@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", views.patient_list, name="patient_list"),
     path("patients/new/", views.patient_create, name="patient_create"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:pk>/history/", views.patient_history_page, name="patient_history"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("patients/<int:pk>/archive/", views.patient_archive, name="patient_archive"),
     path("patients/<int:pk>/restore/", views.patient_restore, name="patient_restore"),

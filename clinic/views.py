@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import services
 from .access import admin_required, clinical_required, patient_for
-from .audit import patient_history
+from .audit import patient_trail
 from .forms import (
     ArchiveForm,
     ChairForm,
@@ -35,7 +35,9 @@ from .forms import (
 )
 from .holds import upcoming_holds
 from .models import Chair, ClinicSettings, OpeningHours, Patient, Role, StaffShift, User, Weekday
-from .panels import panels_for
+from .panels import panels_for, take_values, with_values
+
+HISTORY_ROWS = 50  # the patient page's audit trail: the latest changes, the rest in the audit log
 
 
 @never_cache
@@ -94,17 +96,34 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @clinical_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for(request, pk)
+    # The page's selector: the patient with every value the panels of other areas registered, in one query.
+    patient = patient_for(request, pk, queryset=with_values("patient", Patient.objects.select_related("user")))
+    take_values("patient", patient)
+    history, more = patient_trail(patient, 0, HISTORY_ROWS)
     return render(
         request,
         "clinic/patient_detail.html",
         {
             "patient": patient,
             "panels": panels_for("patient", request, patient),
-            "history": patient_history(patient, limit=50),
+            "history": history,
+            "history_more": more,
             "today": timezone.localdate(),
         },
     )
+
+
+@clinical_required
+def patient_history_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's whole audit trail, a page of changes at a time (the record shows the latest)."""
+    patient = patient_for(request, pk)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    entries, more = patient_trail(patient, (number - 1) * HISTORY_ROWS, HISTORY_ROWS)
+    context = {"patient": patient, "entries": entries, "number": number, "has_next": more}
+    return render(request, "clinic/patient_history.html", context)
 
 
 @clinical_required

@@ -105,10 +105,15 @@ def _status(a: PriorAuthorisation, sessions: list[TreatmentSession], today: dt.d
     return AuthorisationStatus(a, used, min(len(pending), room), pending[room:], beyond_dates, today)
 
 
+def counted_sessions(qs=None):
+    """The sessions that count against authorisations (used or planned)."""
+    qs = TreatmentSession.objects.all() if qs is None else qs
+    return qs.exclude(status__in=[*RELEASED_STATUSES, SessionStatus.DEFERRED])
+
+
 def _counted_sessions(patient_ids):
     return (
-        TreatmentSession.objects.filter(patient_id__in=patient_ids)
-        .exclude(status__in=[*RELEASED_STATUSES, SessionStatus.DEFERRED])
+        counted_sessions(TreatmentSession.objects.filter(patient_id__in=patient_ids))
         .select_related("course")
         .order_by("planned_start")
     )
@@ -125,11 +130,19 @@ def authorisation_status(
     auths = list(PriorAuthorisation.objects.filter(patient=patient).select_related("payer", "protocol"))
     if protocol is not None:
         auths = [a for a in auths if a.protocol_id in (None, protocol.pk)]
+    if not _current(auths, today):
+        return []
+    return statuses_of(auths, [*_counted_sessions([patient.pk]), *planned], today)
+
+
+def statuses_of(auths: list[PriorAuthorisation], sessions: list, today: dt.date) -> list[AuthorisationStatus]:
+    """``authorisation_status`` from rows a page already loaded: the patient's authorisations and the
+    sessions that count against them (as ``counted_sessions`` selects them)."""
     current = _current(auths, today)
     if not current:
         return []
     tz = ClinicSettings.load().tz
-    sessions = sorted([*_counted_sessions([patient.pk]), *planned], key=lambda s: s.planned_start)
+    sessions = sorted(sessions, key=lambda s: s.planned_start)
     return [_status(a, sessions, today, tz) for a in current]
 
 

@@ -3,14 +3,16 @@ prior-authorisation warnings (see clinic.panels); billing rows in the patient's 
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import panel_values, register_panel, register_value
+from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
 from sessions.billing import coding
 from sessions.billing import services as billing
-from sessions.billing.authorisations import PlannedVisit, authorisation_status
+from sessions.billing.authorisations import PlannedVisit, authorisation_status, counted_sessions, statuses_of
 from sessions.billing.ledger import balance_expression, balance_in_cents
+from sessions.billing.pricing import pick_coverage
 from sessions.models import (
     RELEASED_STATUSES,
     Adjustment,
@@ -21,6 +23,7 @@ from sessions.models import (
     PaymentPlan,
     PriorAuthorisation,
     SessionStatus,
+    TreatmentSession,
     VisitCoding,
 )
 
@@ -35,15 +38,58 @@ def _upcoming(qs, limit: int = 12):
     )
 
 
+register_value("patient", "billing_balance")(balance_expression)
+
+
+@register_value("patient", "billing_coverages")
+def _coverages():
+    return json_rows(
+        Coverage.objects.filter(patient=OuterRef("pk")),
+        **{f: f for f in ("pk", "member_id", "copay", "coinsurance_percent", "starts_on", "ends_on")},
+        **{f: f for f in ("payer_id", "payer__name", "payer__kind")},
+    )
+
+
+@register_value("patient", "billing_authorisations")
+def _authorisations():
+    fields = ("pk", "number", "sessions_authorised", "starts_on", "ends_on", "payer_id", "payer__name")
+    return json_rows(
+        PriorAuthorisation.objects.filter(patient=OuterRef("pk")),
+        **{f: f for f in fields},
+        **{f: f for f in ("payer__kind", "protocol_id", "protocol__name")},
+    )
+
+
+@register_value("patient", "billing_counted_sessions")
+def _counted():
+    rows = counted_sessions(TreatmentSession.objects.filter(patient=OuterRef("pk")))
+    return json_rows(
+        rows, pk="pk", planned_start="planned_start", status="status", course__protocol_id="course__protocol_id"
+    )
+
+
 @register_panel("patient", order=60, template=T + "patient.html")
 def patient_panel(request, patient) -> dict:
-    ledger_balance = billing.patient_balance(patient)
+    today = timezone.localdate()
+    values = panel_values(patient)
+    if values is not None and "billing_coverages" in values:  # loaded by the patient page's selector
+        balance = balance_in_cents(values["billing_balance"])
+        coverage = pick_coverage(instances(Coverage, values["billing_coverages"]), today)
+        auths = statuses_of(
+            instances(PriorAuthorisation, values["billing_authorisations"]),
+            instances(TreatmentSession, values["billing_counted_sessions"]),
+            today,
+        )
+    else:
+        balance = billing.patient_balance(patient)
+        coverage = billing.coverage_in_force(patient=patient, on=today)
+        auths = authorisation_status(patient=patient)
     return {
         "patient": patient,
-        "balance": ledger_balance,
+        "balance": balance,
         "currency": billing.clinic_currency(),
-        "coverage": billing.coverage_in_force(patient=patient, on=timezone.localdate()),
-        "authorisations": authorisation_status(patient=patient),
+        "coverage": coverage,
+        "authorisations": auths,
         "is_admin": request.user.is_admin,
     }
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
 from clinic.models import ClinicSettings
-from clinic.panels import register_panel
+from clinic.panels import decode_rows, instances, json_rows, panel_values, register_panel, register_value
 from sessions.models import (
     Administration,
     AdverseEvent,
@@ -78,18 +78,55 @@ def _amended_points(sessions: list[TreatmentSession]) -> list[dict]:
     return points
 
 
-@register_panel("patient", order=30, template="sessions/monitoring/_patient_panel.html")
-def patient_monitoring_panel(request, patient) -> dict:
-    cs = ClinicSettings.load()
+VITALS_FIELDS = ("pk", "session_id", "kind", "taken_at", "systolic", "diastolic", "heart_rate", "spo2")
+AMENDMENT_FIELDS = ("pk", "session_id", "vitals_id", "assessment_id", "corrects", "values", "reason", "at")
+AMENDMENT_BY = ("by_id", "by__first_name", "by__last_name", "by__username", "by__title")
+
+
+def _rows_cache(obj, name: str, model, rows: list) -> None:
+    """Hand ``rows`` to ``obj.<name>.all()`` as a prefetch would (the amendment helpers read them so)."""
+    qs = model.objects.none()
+    qs._result_cache, qs._prefetch_done = rows, True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
+
+
+def _charted_sessions(patient) -> list[TreatmentSession]:
+    """The last sessions held, oldest first, each with its readings and amendments in the same query."""
     sessions = list(
         TreatmentSession.objects.filter(patient=patient)
         .exclude(status__in=[SessionStatus.SCHEDULED, SessionStatus.CANCELLED, SessionStatus.NO_SHOW])
         .select_related("course__protocol")
-        .prefetch_related(Prefetch("vitals", queryset=VitalsReading.objects.all()), "amendments__by")
+        .annotate(
+            _vitals=json_rows(VitalsReading.objects.filter(session=OuterRef("pk")), **{f: f for f in VITALS_FIELDS}),
+            _amendments=json_rows(
+                Amendment.objects.filter(session=OuterRef("pk")), **{f: f for f in AMENDMENT_FIELDS + AMENDMENT_BY}
+            ),
+        )
         .order_by("-planned_start")[:CHART_SESSIONS]
     )
+    for s in sessions:
+        _rows_cache(s, "vitals", VitalsReading, instances(VitalsReading, decode_rows(s.__dict__.pop("_vitals"))))
+        amendments = instances(Amendment, decode_rows(s.__dict__.pop("_amendments")))
+        _rows_cache(s, "amendments", Amendment, amendments)
     sessions.reverse()
-    open_alerts = list(Alert.objects.open().filter(patient=patient, session__isnull=True).order_by("-raised_at"))
+    return sessions
+
+
+@register_value("patient", "monitoring_alerts")
+def _open_alerts():
+    rows = Alert.objects.open().filter(patient=OuterRef("pk"), session__isnull=True)
+    return json_rows(rows, pk="pk", kind="kind", message="message", raised_at="raised_at")
+
+
+@register_panel("patient", order=30, template="sessions/monitoring/_patient_panel.html")
+def patient_monitoring_panel(request, patient) -> dict:
+    cs = ClinicSettings.load()
+    sessions = _charted_sessions(patient)
+    values = panel_values(patient)
+    if values is not None and "monitoring_alerts" in values:  # loaded by the patient page's selector
+        open_alerts = sorted(instances(Alert, values["monitoring_alerts"]), key=lambda a: a.raised_at, reverse=True)
+    else:
+        open_alerts = list(Alert.objects.open().filter(patient=patient, session__isnull=True).order_by("-raised_at"))
     return {
         "patient": patient,
         "bp_data": _bp_series(sessions, cs),

@@ -7,14 +7,24 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import panel_values, register_panel, register_value
+from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
 from sessions.models import Instrument, OutcomeScore
 from sessions.outcomes.services import summary
 
 
+@register_value("patient", "outcomes_scores")
+def _scores():
+    rows = OutcomeScore.objects.filter(patient=OuterRef("pk"))
+    return json_rows(rows, pk="pk", instrument="instrument", total="total", band="band", completed_at="completed_at")
+
+
 @register_panel("patient", order=29, template="sessions/outcomes/_patient_panel.html")
 def patient_outcomes_panel(request, patient) -> dict:
-    scores = list(patient.outcome_scores.order_by("completed_at", "pk"))
+    values = panel_values(patient)
+    if values is not None and "outcomes_scores" in values:  # loaded by the patient page's selector
+        scores = sorted(instances(OutcomeScore, values["outcomes_scores"]), key=lambda s: (s.completed_at, s.pk))
+    else:
+        scores = list(patient.outcome_scores.order_by("completed_at", "pk"))
     dates = sorted({timezone.localtime(s.completed_at).date() for s in scores})
     by_day: dict = {}
     for sc in scores:

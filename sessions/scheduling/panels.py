@@ -4,19 +4,31 @@ hold a patient or a chair (asked before archiving one)."""
 
 from __future__ import annotations
 
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from clinic.holds import register_hold
 from clinic.models import ClinicSettings
-from clinic.panels import register_panel
-from sessions.models import RELEASED_STATUSES, SessionStatus, TreatmentSession
+from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
+from sessions.models import RELEASED_STATUSES, Course, SessionStatus, TreatmentSession
 from sessions.scheduling.calendars import with_series
 from sessions.scheduling.closures import bookings_hit_by_closures
 
 
+@register_value("patient", "scheduling_courses")
+def _courses():
+    fields = ("pk", "status", "start_date", "protocol_id", "protocol__name", "current_phase_id", "current_phase__name")
+    return json_rows(Course.objects.filter(patient=OuterRef("pk")), **{f: f for f in fields})
+
+
 @register_panel("patient", order=20, template="sessions/scheduling/_patient_panel.html")
 def patient_courses(request, patient) -> dict:
-    courses = list(patient.courses.select_related("protocol", "current_phase").order_by("-start_date")[:10])
+    values = panel_values(patient)
+    if values is not None and "scheduling_courses" in values:  # loaded by the patient page's selector
+        courses = instances(Course, values["scheduling_courses"])
+        courses = sorted(courses, key=lambda c: (c.start_date, c.pk), reverse=True)[:10]
+    else:
+        courses = list(patient.courses.select_related("protocol", "current_phase").order_by("-start_date")[:10])
     upcoming = list(
         with_series(patient.sessions.with_related())
         .filter(planned_start__gte=timezone.now())

@@ -19,6 +19,7 @@ TABLE = {
     "patient_list": Case(CLINICAL),
     "patient_create": Case(CLINICAL),
     "patient_detail": Case(CLINICAL, kwargs=lambda w: {"pk": w.patient_a.pk}),
+    "patient_history": Case(CLINICAL, kwargs=lambda w: {"pk": w.patient_a.pk}),
     "patient_edit": Case(CLINICAL, kwargs=lambda w: {"pk": w.patient_a.pk}),
     "patient_archive": Case(CLINICAL, kwargs=lambda w: {"pk": w.patient_a.pk}),
     "patient_restore": Case(CLINICAL_POST, kwargs=lambda w: {"pk": w.patient_a.pk}),

@@ -142,6 +142,59 @@ def test_the_patient_page_shows_who_changed_what(staff_client, cast):
     assert cast.staff.get_full_name() in page
 
 
+def test_the_patient_page_shows_each_change_as_the_old_value_and_the_new(staff_client, cast):
+    patient = cast.patient_a
+    for phone in ("+1 555 0199 001", "+1 555 0199 002"):
+        patient.phone = phone
+        patient._history_user = cast.staff
+        patient.save()
+    page = staff_client.get(reverse("patient_detail", args=[patient.pk])).content.decode()
+    assert re.search(r"Phone: <del[^>]*>\+1 555 0199 001</del> → \+1 555 0199 002", page)
+
+
+def _changes(patient, by, n):
+    for i in range(n):
+        patient.phone = f"+1 555 01{i:05d}"
+        patient._history_user = by
+        patient.save()
+
+
+def test_the_patient_page_shows_the_latest_50_changes_and_links_to_the_older_ones(cast, staff_client):
+    _changes(cast.patient_a, cast.staff, 60)
+    response = staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
+    assert response.status_code == 200
+    assert len(response.context["history"]) == 50 and response.context["history_more"]
+    page = response.content.decode()
+    assert "the latest are shown here" in page
+    assert f'href="/patients/{cast.patient_a.pk}/history/?page=2"' in page
+    assert "/manage/audit/" not in page  # the audit log is for administrators
+
+
+def test_an_admin_is_also_sent_to_the_patients_changes_in_the_audit_log(cast):
+    _changes(cast.patient_a, cast.staff, 60)
+    page = client_for(cast.admin).get(reverse("patient_detail", args=[cast.patient_a.pk])).content.decode()
+    assert f'href="/manage/audit/?kind=changes&amp;patient=%23{cast.patient_a.pk}"' in page
+
+
+def test_the_history_page_shows_the_older_changes_without_repeating_the_latest(cast, staff_client):
+    _changes(cast.patient_a, cast.staff, 60)
+    url = reverse("patient_history", args=[cast.patient_a.pk])
+    first, second = staff_client.get(url), staff_client.get(url, {"page": 2})
+    assert first.status_code == second.status_code == 200
+    assert first.context["has_next"] and not second.context["has_next"]
+    entries = [e for page in (first, second) for e in page.context["entries"]]
+    phones = [c.new for e in entries for c in e.changes if c.field == "phone"]
+    assert phones == [f"+1 555 01{i:05d}" for i in reversed(range(60))]
+    assert entries[-1].action == "created"
+
+
+def test_a_short_audit_trail_is_shown_whole_without_a_link(staff_client, cast):
+    _changes(cast.patient_a, cast.staff, 3)
+    response = staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
+    assert response.status_code == 200
+    assert not response.context["history_more"] and 'data-testid="history-more"' not in response.content.decode()
+
+
 def test_opening_a_patient_record_is_logged_as_a_read(staff_client, cast):
     staff_client.get(reverse("patient_detail", args=[cast.patient_a.pk]))
     log = AccessLog.objects.get(patient=cast.patient_a)
