@@ -50,11 +50,9 @@ from sessions.monitoring.views import _detail, _safe_next, _session, record_sess
 
 
 def _target(request: HttpRequest, pk: int) -> TreatmentSession:
-    """The session a step writes to (404 and the read log as for the page), in one query: the service reads
-    it again, locked, inside its transaction; the page's related rows are loaded only to show a refusal."""
-    return patient_row_or_404(
-        request, TreatmentSession.objects.select_related("patient", "chair", "phase", "course__protocol"), pk=pk
-    )
+    """The session a step writes to, in one query (the service reads it again, locked; the page's rows are
+    loaded only to show a refusal)."""
+    return patient_row_or_404(request, TreatmentSession.objects.select_related("patient", "phase", "course"), pk=pk)
 
 
 def _action(
