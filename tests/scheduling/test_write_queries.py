@@ -100,7 +100,12 @@ def test_booking_a_session_costs_the_same_for_a_long_history_and_a_busy_day(cast
     admin = client_for(cast.admin)
     small = booking_cost(admin, cast.admin, SMALL, MONDAY + dt.timedelta(days=7))
     large = booking_cost(admin, cast.admin, LARGE, MONDAY + dt.timedelta(days=14))
-    assert large == small
+    # The request (3), the course for the access check, the chair chosen; the idempotency key (look up,
+    # savepoint, claim, store the answer, release, forget day-old keys); the service (savepoint, the course
+    # locked, the day's diary: opening hours, chairs, closures, bookings; any clash of chair or patient, the
+    # course's other sessions for the spacing, the session and its audit row in a savepoint (4), its ride
+    # and the ride's audit row, the series' numbers, release); the read log.
+    assert large == small <= 28
 
 
 def test_booking_before_later_sessions_renumbers_2_or_20_of_them_at_the_same_cost(cast, frozen):
@@ -108,7 +113,7 @@ def test_booking_before_later_sessions_renumbers_2_or_20_of_them_at_the_same_cos
     admin = client_for(cast.admin)
     two = booking_cost(admin, cast.admin, SMALL, MONDAY + dt.timedelta(days=7), later=2)
     twenty = booking_cost(admin, cast.admin, SMALL, MONDAY + dt.timedelta(days=14), later=20)
-    assert twenty == two
+    assert twenty == two <= 30  # + one update of the later sessions' numbers and one insert of their audit rows
 
 
 # ---- planning and booking a course ---------------------------------------------------------------------
@@ -152,4 +157,8 @@ def test_planning_a_12_session_course_costs_the_same_for_a_long_history_and_a_bu
     admin = client_for(cast.admin)
     small = plan_cost(admin, cast, SMALL, MONDAY)
     large = plan_cost(admin, cast, LARGE, MONDAY + dt.timedelta(weeks=7))
-    assert large == small
+    # The request (3), the patient, protocol and prescriber chosen; the service (savepoint, no open course,
+    # the first phase, the diary over the weeks planned: opening hours, chairs, closures, bookings; the course
+    # and its audit row, the 12 sessions in one insert and their audit rows in another (in a savepoint: 4),
+    # the 12 rides and their audit rows, release).
+    assert large == small <= 22
