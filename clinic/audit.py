@@ -67,12 +67,24 @@ def audited_save(instance: Model, *, by, reason: str = "", update_fields=None) -
     return instance
 
 
-def audited_create(model: type[Model], values: dict, *, by, reason: str = "", validate: bool = True) -> Model:
+def audited_create(
+    model: type[Model], values: dict, *, by, reason: str = "", validate: bool = True, loaded: Iterable[str] = ()
+) -> Model:
     """Create one row from ``values`` with its history row naming ``by`` (validated with ``full_clean``
-    unless the service has already checked every value)."""
+    unless the service has already checked every value).
+
+    ``loaded`` names foreign keys given as rows the service has just read: their existence is not asked of
+    the database again (one query each); every other field, the unique checks and the constraints are
+    validated as by ``full_clean``."""
     instance = model(**values)
     if validate:
-        instance.full_clean()
+        loaded = list(loaded)
+        if loaded:
+            instance.full_clean(exclude=loaded, validate_unique=False, validate_constraints=False)
+            instance.validate_unique()
+            instance.validate_constraints()
+        else:
+            instance.full_clean()
     return audited_save(instance, by=by, reason=reason)
 
 

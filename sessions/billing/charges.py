@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from clinic.audit import audited, audited_create
+from clinic.audit import audited, audited_bulk_create, audited_create
 from clinic.models import ClinicSettings, Patient
 from sessions.billing import codes as billing_codes
 from sessions.billing.pricing import ZERO, Pricing, Split, clinic_currency, local_day, to_cents
@@ -54,33 +54,34 @@ def _write_charge(*, session, kind, day, total, split, price, payer, dose, lines
         reason="Charged",
         validate=False,
     )
-    for position, line in enumerate(lines, start=1):
-        audited_create(
-            ChargeLine,
-            dict(
-                charge=charge,
-                position=position,
-                code=line.code,
-                modifier=line.modifier,
-                units=line.units,
-                description=line.description,
-            ),
-            by=by,
-            reason="Charge line",
-            validate=False,
+    rows = [
+        ChargeLine(
+            charge=charge,
+            position=position,
+            code=line.code,
+            modifier=line.modifier,
+            units=line.units,
+            description=line.description,
         )
+        for position, line in enumerate(lines, start=1)
+    ]
+    if rows:  # one insert and one history insert for all the lines
+        audited_bulk_create(ChargeLine, rows, by=by, reason="Charge line")
     return charge
 
 
-def charge_session(*, session: TreatmentSession, by=None) -> Charge:
+def charge_session(*, session: TreatmentSession, by=None, locked: bool = False) -> Charge:
     """The charge of a discharged session from the price in force that day and the dose actually given.
 
     Idempotent: a session already charged keeps its charge. It never blocks a discharge: with
     no price in force the charge is zero and says so, for an admin to correct by adjustment.
+    ``locked``: the caller (the discharge) holds ``session`` locked in this transaction, read with its
+    course's protocol, its patient and its amendments, so it is not read again.
     """
     with transaction.atomic():
         lock_patient(session.patient_id)
-        session = TreatmentSession.objects.select_related("course__protocol", "patient").get(pk=session.pk)
+        if not locked:
+            session = TreatmentSession.objects.select_related("course__protocol", "patient").get(pk=session.pk)
         existing = Charge.objects.filter(session=session).first()
         if existing is not None:
             return existing

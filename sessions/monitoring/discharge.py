@@ -24,7 +24,7 @@ from sessions.billing.charges import charge_session
 from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind
 from sessions.models.monitoring import READY_MINUTES_RANGE
 from sessions.monitoring.amendments import amended_assessments, amended_vitals
-from sessions.monitoring.state import create_record, lock, transition
+from sessions.monitoring.state import create_record, transition
 from sessions.monitoring.timeline import (
     due_checks,
     earliest_discharge_at,
@@ -171,6 +171,19 @@ def gate_open(criteria: list[Criterion]) -> bool:
     return all(c.met is not False for c in criteria if c.key != "clinician")
 
 
+# What the discharge criteria and the charge read of the session: loaded once, after the row is locked.
+DISCHARGE_READS = ("vitals", "assessments", "administrations", "amendments", "missed_checks", "alerts")
+
+
+def _locked_with_readings(session: TreatmentSession) -> TreatmentSession:
+    return (
+        TreatmentSession.objects.select_for_update(of=("self",))
+        .select_related("course__protocol", "phase", "patient", "ride")
+        .prefetch_related(*DISCHARGE_READS)
+        .get(pk=session.pk)
+    )
+
+
 def session_discharge(
     *,
     session: TreatmentSession,
@@ -184,7 +197,7 @@ def session_discharge(
     cs = ClinicSettings.load()
     override_reason = (override_reason or "").strip()
     with transaction.atomic():
-        session = lock(session)
+        session = _locked_with_readings(session)
         if session.is_signed:
             raise ValidationError("This session is already signed.")
         session.check_transition(SessionStatus.DISCHARGED)
@@ -235,6 +248,6 @@ def session_discharge(
             fields=["discharged_at", "discharged_by", "signed_at"],
         )
         # What a discharge causes, in the same transaction: the charge, then the course's phase.
-        charge_session(session=session, by=by)
+        charge_session(session=session, by=by, locked=True)
         phase_end(session=session, by=by)
         return discharge

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils import timezone
 
 from clinic.audit import audited_create, audited_save
@@ -71,4 +72,7 @@ def transition(session: TreatmentSession, status: str, *, by: User, reason: str,
 def create_record(model_cls, *, by: User, audit: str = "", **values):
     if any(f.name == "by" for f in model_cls._meta.fields):
         values["by"] = by
-    return audited_create(model_cls, values, by=by, reason=audit)
+    # The session (locked), the user and any lot or receipt are rows this request has read: their
+    # existence is not queried again (the database's foreign keys still hold).
+    loaded = [name for name, value in values.items() if isinstance(value, Model) and value.pk is not None]
+    return audited_create(model_cls, values, by=by, reason=audit, loaded=loaded)

@@ -47,7 +47,13 @@ from sessions.monitoring.forms import (
 from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.rounds import check_round_record
 from sessions.monitoring.selectors import live_sessions, live_state
-from sessions.monitoring.views import _detail, _safe_next, _session
+from sessions.monitoring.views import _detail, _safe_next, _session, record_session
+
+
+def _target(request: HttpRequest, pk: int) -> TreatmentSession:
+    """The session a step writes to, in one query (the service reads it again, locked; the page's rows are
+    loaded only to show a refusal)."""
+    return patient_row_or_404(request, TreatmentSession.objects.select_related("patient", "phase", "course"), pk=pk)
 
 
 def _action(
@@ -57,8 +63,10 @@ def _action(
     form: object,
     call: Callable[[TreatmentSession, dict], object],
     done: str,
+    *,
+    session: TreatmentSession | None = None,
 ) -> HttpResponse:
-    session = _session(request, pk)
+    session = session or _target(request, pk)
     if callable(form):  # a form that depends on the session
         form = form(session)
     if form.is_valid():
@@ -73,7 +81,7 @@ def _action(
             messages.success(request, done)
             return _back_to_place(session, key, started="and_start" in request.POST)
     messages.error(request, "Not saved — see the message beside the form.")
-    return _detail(request, session, {key: form}, status=400)
+    return _detail(request, record_session(request, pk), {key: form}, status=400)
 
 
 # Where the nurse is after a save: the page comes back at the card of the next entry, not at the top.
@@ -102,7 +110,6 @@ def _back_to_place(session: TreatmentSession, key: str, *, started: bool = False
     if key == "round" and session.status == "observing" and not _checks_left(session):
         place = "ride-card"  # every scheduled check is in: next come the ride and the discharge
     if key == "vitals":  # the pre-dose card, or the dosing card once *Record and start dosing* started it
-        session.refresh_from_db(fields=["status"])
         if session.status == "checked_in":
             place = "predose-card"
         elif started and session.status == "dosing":
@@ -148,13 +155,14 @@ def session_vitals(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _start_after_predose(request: HttpRequest, session: TreatmentSession) -> None:
     """*Record and start dosing*: the pre-dose BP is saved; dosing starts only when nothing blocks it
-    (a BP above the limit still needs the prescriber's decision), and the nurse is told why not."""
-    session.refresh_from_db()
+    (a BP above the limit still needs the prescriber's decision), and the nurse is told why not.
+    ``session`` takes the status the service leaves (the redirect goes to the card of that status)."""
     try:
-        monitoring.session_start_dosing(session=session, by=request.user)
+        started = monitoring.session_start_dosing(session=session, by=request.user)
     except (ValidationError, InvalidTransition) as e:
         messages.warning(request, "Vitals recorded; dosing not started: " + " ".join(getattr(e, "messages", [str(e)])))
     else:
+        session.status = started.status
         messages.info(request, "Dosing started.")
 
 
@@ -183,7 +191,7 @@ def session_defer(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_start_dosing(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = _target(request, pk)
     try:
         monitoring.session_start_dosing(session=session, by=request.user)
     except (ValidationError, InvalidTransition) as e:
@@ -197,7 +205,7 @@ def session_start_dosing(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_device(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = _target(request, pk)
     form = DeviceForm(request.POST, patient=session.patient)
 
     def call(s, d):
@@ -207,7 +215,7 @@ def session_device(request: HttpRequest, pk: int) -> HttpResponse:
         if adm.warning:
             messages.warning(request, adm.warning)
 
-    return _action(request, pk, "device", form, call, "Device recorded.")
+    return _action(request, pk, "device", form, call, "Device recorded.", session=session)
 
 
 @clinical_required
@@ -240,7 +248,7 @@ def session_infusion_end(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_observe(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = _target(request, pk)
     try:
         monitoring.session_start_observing(session=session, by=request.user)
     except (ValidationError, InvalidTransition) as e:
@@ -322,7 +330,7 @@ def session_adverse_event(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_ride_arrived(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session(request, pk)
+    session = _target(request, pk)
     try:
         monitoring.ride_arrived(session=session, by=request.user)
     except ValidationError as e:
@@ -351,12 +359,15 @@ def session_discharge(request: HttpRequest, pk: int) -> HttpResponse:
 @clinical_required
 @require_POST
 def session_amend(request: HttpRequest, pk: int) -> HttpResponse:
-    form = AmendmentForm(request.POST, session=_session(request, pk))
+    session = _session(request, pk)
+    form = AmendmentForm(request.POST, session=session)
 
     def call(s, d):
         monitoring.amendment_add(session=s, by=request.user, **form.service_args())
 
-    return _action(request, pk, "amendment", form, call, "Amendment added: every view of the record shows it.")
+    return _action(
+        request, pk, "amendment", form, call, "Amendment added: every view of the record shows it.", session=session
+    )
 
 
 @clinical_required

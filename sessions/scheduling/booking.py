@@ -31,6 +31,7 @@ from sessions.models import (
 )
 from sessions.scheduling.diary import ClinicDiary, Slot
 from sessions.scheduling.planning import cannot_serve, check_patient_may_book, min_days_between, next_free_slots
+from sessions.scheduling.series import renumber
 from sessions.scheduling.windows import check_phase_window
 
 CHANGED_MESSAGE = "This booking changed since you opened it (someone else saved it first). Reload to see the change."
@@ -150,15 +151,6 @@ def insert_slots(slots: list[Slot], *, course: Course, by: User | None, reason: 
     return sessions
 
 
-def renumber(course: Course, *, by: User | None) -> None:
-    """Number the sessions that still count (not cancelled / no-show) 1..n in time order."""
-    for i, session in enumerate(course.sessions.holding_time().order_by("planned_start", "pk"), start=1):
-        if session.number != i:
-            session.number = i
-            audited(session, by=by, reason="Series renumbered")
-            session.save(update_fields=["number", "updated_at"])
-
-
 def _locked(session: TreatmentSession, version: int | None) -> TreatmentSession:
     current = (
         TreatmentSession.objects.select_for_update()
@@ -219,14 +211,17 @@ def _check_slot(
     return end
 
 
-def _check_spacing(session_or_none, *, course: Course, phase: ProtocolPhase, start: dt.datetime) -> None:
+def _check_spacing(session_or_none, *, course: Course, phase: ProtocolPhase, start: dt.datetime) -> int:
+    """Refuse a visit too close to another of the course; -> how many of the others start before it."""
     settings = ClinicSettings.load()
     need = min_days_between(phase, settings)
     day = start.astimezone(settings.tz).date()
     others = course.sessions.holding_time()
     if session_or_none is not None:
         others = others.exclude(pk=session_or_none.pk)
+    earlier = 0
     for other in others.only("planned_start", "number"):
+        earlier += other.planned_start <= start
         gap = abs((other.planned_start.astimezone(settings.tz).date() - day).days)
         if gap < need:
             raise ValidationError(
@@ -235,6 +230,7 @@ def _check_spacing(session_or_none, *, course: Course, phase: ProtocolPhase, sta
                     f"{other.planned_start.astimezone(settings.tz):%a %d %b}; {phase.name} needs at least {need}."
                 }
             )
+    return earlier
 
 
 @transaction.atomic
@@ -247,11 +243,11 @@ def session_book(
         raise ValidationError(f"The course is {course.get_status_display().lower()}; resume it first.")
     phase = phase or course.current_phase
     end = _check_slot(phase=phase, patient=course.patient, start=start, chair=chair, course=course)
-    _check_spacing(None, course=course, phase=phase, start=start)
-    slot = Slot(0, phase, start, end, chair, phase.default_dose_mg)
+    earlier = _check_spacing(None, course=course, phase=phase, start=start)
+    # Booked with its place in the series: only the sessions after it are renumbered.
+    slot = Slot(earlier + 1, phase, start, end, chair, phase.default_dose_mg)
     (session,) = insert_slots([slot], course=course, by=by, reason="Booked")
-    renumber(course, by=by)
-    session.refresh_from_db()
+    session.number = renumber(course, by=by)[session.pk]
     return session
 
 

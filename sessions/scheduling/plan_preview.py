@@ -93,12 +93,19 @@ def read_plan_token(token: str, *, patient: Patient, protocol: Protocol) -> list
 def plan_changes(expected: list[tuple[str, int]], slots: list[Slot], tz) -> list[str]:
     """What differs between the previewed plan and ``slots``, session by session."""
     changes = []
+    differ = [
+        i
+        for i in range(max(len(expected), len(slots)))
+        if i >= len(expected)
+        or i >= len(slots)
+        or (dt.datetime.fromisoformat(expected[i][0]), expected[i][1]) != (slots[i].start, slots[i].chair.pk)
+    ]
+    if not differ:  # the plan is still the one previewed: no chair names to look up
+        return changes
     chairs = {c.pk: c.name for c in Chair.objects.filter(pk__in={chair for _, chair in expected})}
-    for i in range(max(len(expected), len(slots))):
+    for i in differ:
         was = expected[i] if i < len(expected) else None
         now = slots[i] if i < len(slots) else None
-        if was and now and (dt.datetime.fromisoformat(was[0]), was[1]) == (now.start, now.chair.pk):
-            continue
         before = (
             f"{dt.datetime.fromisoformat(was[0]).astimezone(tz):%a %d %b %H:%M} in {chairs.get(was[1], 'a chair')}"
             if was

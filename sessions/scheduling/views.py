@@ -106,7 +106,8 @@ def course_create(request: HttpRequest) -> HttpResponse:
                     by=request.user,
                     previewed=previewed,
                 )
-                messages.success(request, f"Course planned: {course.sessions.count()} sessions booked as previewed.")
+                # Booked only if the plan is still the previewed one, session for session.
+                messages.success(request, f"Course planned: {len(previewed)} sessions booked as previewed.")
                 return redirect(course)
         except PlanChanged as exc:
             form.add_error(None, exc)
