@@ -44,9 +44,9 @@ def claims_money_rows(
         ).order_by("service_date", "pk")
     )
     ranged = patient_id is not None or start is not None or end is not None
-    ids = [c["pk"] for c in claims] if ranged else None
     lines, payments, adjustments = ClaimLine.objects.all(), LinePayment.objects.all(), LineAdjustment.objects.all()
-    if ids is not None:
+    if ranged:  # the same claims as a subquery (indexed on the date of service), not a list of ids
+        ids = scope.order_by().values("pk")
         lines, payments = lines.filter(claim_id__in=ids), payments.filter(claim_id__in=ids)
         adjustments = adjustments.filter(payment__claim_id__in=ids)
     billed = dict(lines.values_list("claim_id").annotate(s=Sum("amount")).order_by())
