@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from clinic import csvsafe
 
-
 DEFAULT_MONTHS = 12  # a report without dates covers the last 12 full months and this month up to today
 MAX_YEARS = 10  # the widest range a report runs over
 
@@ -24,9 +23,7 @@ def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     return months_before(today, DEFAULT_MONTHS), today
 
 
-def fill_period(
-    start: dt.date | None, end: dt.date | None, today: dt.date
-) -> tuple[dt.date, dt.date | None]:
+def fill_period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date | None]:
     """The period a report covers: no dates is the default period; an end alone gets the 12 full months
     before it; a start alone runs on to the latest data."""
     if start is None and end is None:
