@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -81,6 +82,13 @@ def test_the_page_without_dates_shows_its_period_in_the_fields_the_heading_and_t
     csv = admin_client_.get(reverse("billing_report_csv", args=["revenue-by-month"]))
     assert csv.status_code == 200
     assert f'filename="revenue-by-month_{start.isoformat()}_to_{end.isoformat()}.csv"' in csv["Content-Disposition"]
+
+
+def test_the_default_period_ends_on_the_clinic_s_today_not_the_server_s(admin_client_):
+    f.clinic_settings(time_zone="Pacific/Kiritimati")  # UTC+14: already 1 December there
+    with time_machine.travel(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), tick=False):
+        text = admin_client_.get(reverse("billing_report", args=["by-payer"])).content.decode()
+    assert 'name="start" value="2025-12-01"' in text and 'name="end" value="2026-12-01"' in text
 
 
 @pytest.mark.parametrize(
