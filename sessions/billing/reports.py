@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,15 +14,16 @@ from django.utils import timezone
 
 from clinic.models import Patient
 from sessions.billing import reports_claims
-from sessions.billing.ledger import allocate_oldest_first
+from sessions.billing.ledger import allocate_oldest_first, balance_expression, balance_in_cents
 from sessions.billing.pricing import ZERO
-from sessions.billing.report_table import AGE_BUCKETS, Report, in_range
+from sessions.billing.report_table import AGE_BUCKETS, Report, fill_period, in_range
 from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
 
 def period_text(start: dt.date | None, end: dt.date | None) -> str:
+    """The period as the page heading shows it."""
     if start and end:
         return f"{start:%d %b %Y} – {end:%d %b %Y}"
     if start:
@@ -176,10 +178,18 @@ def outstanding_by_age(
     """Unpaid amounts by the age of the charge; payments fall on each patient's oldest charges first
     (over all charges, so a range shows what is still owed for the services in it).
 
-    Three queries: charges with their adjustments summed in the database, payments summed per
-    patient, and the patients' names.
+    Two queries whatever the history: the patients who owe something now (their balance summed in the
+    database over the patient indexes of charges, adjustments and payments), then only those patients'
+    charges with their adjustments summed. What was paid is the charges less the balance.
     """
     today = today or timezone.localdate()
+    debtors = {
+        pk: (f"{first} {last}", balance_in_cents(balance))
+        for pk, first, last, balance in Patient.objects.annotate(balance=balance_expression())
+        .filter(balance__gt=0)
+        .values_list("pk", "first_name", "last_name", "balance")
+        .order_by()
+    }
     signed_adj = Case(
         When(adjustments__direction=AdjustmentDirection.INCREASE, then=F("adjustments__amount")),
         When(adjustments__direction=AdjustmentDirection.REDUCE, then=-F("adjustments__amount")),
@@ -187,29 +197,20 @@ def outstanding_by_age(
         output_field=MONEY,
     )
     charges = (
-        Charge.objects.annotate(adj=Coalesce(Sum(signed_adj), Value(ZERO), output_field=MONEY))
+        Charge.objects.filter(patient_id__in=list(debtors))
+        .annotate(adj=Coalesce(Sum(signed_adj), Value(ZERO), output_field=MONEY))
         .values("pk", "patient_id", "service_date", "patient_part", "adj")
         .order_by("patient_id", "service_date", "pk")
-    )
-    signed_pay = Case(When(kind=PaymentKind.REFUND, then=-F("amount")), default=F("amount"), output_field=MONEY)
-    pools = dict(
-        Payment.objects.values("patient_id").annotate(s=Sum(signed_pay)).values_list("patient_id", "s").order_by()
     )
     per_patient: dict[int, list[dict]] = defaultdict(list)
     for c in charges:
         per_patient[c["patient_id"]].append(c)
-    names = {
-        pk: f"{first} {last}"
-        for pk, first, last in Patient.objects.filter(pk__in=per_patient.keys())
-        .values_list("pk", "first_name", "last_name")
-        .order_by()
-    }
     rows, totals = [], {"patient": "Total", **dict.fromkeys(AGE_BUCKETS, ZERO), "total": ZERO}
     for pid, items in per_patient.items():
-        paid, _ = allocate_oldest_first(
-            [(c["pk"], c["patient_part"] + c["adj"]) for c in items], pools.get(pid) or ZERO
-        )
-        row = {"patient_id": pid, "patient": names.get(pid, ""), **dict.fromkeys(AGE_BUCKETS, ZERO)}
+        name, balance = debtors[pid]
+        nets = [(c["pk"], c["patient_part"] + c["adj"]) for c in items]
+        paid, _ = allocate_oldest_first(nets, sum((n for _, n in nets), ZERO) - balance)
+        row = {"patient_id": pid, "patient": name, **dict.fromkeys(AGE_BUCKETS, ZERO)}
         for c in items:
             owed = c["patient_part"] + c["adj"] - paid[c["pk"]]
             if owed <= 0 or (start and c["service_date"] < start) or (end and c["service_date"] > end):
@@ -246,3 +247,19 @@ REPORTS: dict[str, tuple[str, Callable[..., Report]]] = {
 }
 # Every report the pages offer: the ones above (on charges) and the claim reports.
 ALL_REPORTS = {**REPORTS, **reports_claims.REPORTS}
+# What is owed now: without dates this report keeps every open balance instead of the default period.
+OPEN_BALANCES = "outstanding-by-age"
+
+
+def report_run(slug: str, *, start: dt.date | None = None, end: dt.date | None = None, today=None) -> Report:
+    """The report ``slug`` over the dates asked for. Without dates every report covers the default period
+    (the last 12 full months up to today, clinic time) except the open balances, which are all owed now."""
+    today = today or timezone.localdate()
+    build = ALL_REPORTS[slug][1]
+    if slug != OPEN_BALANCES:
+        start, end = fill_period(start, end, today)
+    aged = "today" in inspect.signature(build).parameters
+    report = build(start=start, end=end, **({"today": today} if aged else {}))
+    report.start, report.end = start, end
+    report.period = period_text(start, end) if start or end else f"all open balances on {today:%d %b %Y}"
+    return report

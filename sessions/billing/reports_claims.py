@@ -1,5 +1,5 @@
 """Claim reports: claims by status and age, denial rate by payer and reason, expected vs paid by
-payer, days to payment. Each loads claims, lines, payments and adjustments once (five queries
+payer, days to payment. Each loads claims, lines, payments and adjustments once (four queries
 whatever the number of claims) and reconciles: billed = paid + contractual + patient + open."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from sessions.billing.pricing import ZERO
@@ -44,16 +44,18 @@ def claims_money_rows(
         ).order_by("service_date", "pk")
     )
     ranged = patient_id is not None or start is not None or end is not None
-    ids = [c["pk"] for c in claims] if ranged else None
     lines, payments, adjustments = ClaimLine.objects.all(), LinePayment.objects.all(), LineAdjustment.objects.all()
-    if ids is not None:
+    if ranged:  # the same claims as a subquery (indexed on the date of service), not a list of ids
+        ids = scope.order_by().values("pk")
         lines, payments = lines.filter(claim_id__in=ids), payments.filter(claim_id__in=ids)
         adjustments = adjustments.filter(payment__claim_id__in=ids)
     billed = dict(lines.values_list("claim_id").annotate(s=Sum("amount")).order_by())
-    paid = dict(payments.values_list("claim_id").annotate(s=Sum("paid")).order_by())
-    paid_on: dict[int, dt.date] = {}
-    for claim_id, day in payments.values_list("claim_id", "remittance__paid_on").order_by():
-        if day and (claim_id not in paid_on or day > paid_on[claim_id]):
+    paid, paid_on = {}, {}  # per claim: what was paid and the payer's last payment date
+    for claim_id, amount, day in (
+        payments.values_list("claim_id").annotate(s=Sum("paid"), last=Max("remittance__paid_on")).order_by()
+    ):
+        paid[claim_id] = amount
+        if day:
             paid_on[claim_id] = day
     adjust: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     reasons: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
@@ -161,13 +163,10 @@ def denial_rate(*, start: dt.date | None = None, end: dt.date | None = None) -> 
 
 
 def expected_vs_paid(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
-    charges = Charge.objects.filter(claim_lines__claim__status__in=SENT)
-    expected = dict(
-        in_range(charges, "claim_lines__claim__service_date", start, end)
-        .values_list("payer__name")
-        .annotate(s=Sum("payer_part"))
-        .order_by()
-    )
+    # Each charge once (a charge has a claim line per code: a join would count its payer part per line).
+    sent = in_range(Claim.objects.filter(status__in=SENT), "service_date", start, end)
+    charges = Charge.objects.filter(pk__in=ClaimLine.objects.filter(claim__in=sent).values("charge_id"))
+    expected = dict(charges.values_list("payer__name").annotate(s=Sum("payer_part")).order_by())
     keys = ("billed", "paid", "contractual", "patient", "open")
     by_payer: dict[str, dict] = {}
     for c in claims_money_rows(start=start, end=end):

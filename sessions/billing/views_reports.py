@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,8 +14,9 @@ from clinic.access import (
 )
 from clinic.forms import DateInput
 from clinic.models import ClinicSettings
+from sessions.billing.report_table import period_problem
 from sessions.billing.reports import ALL_REPORTS as REPORTS
-from sessions.billing.reports import period_text
+from sessions.billing.reports import report_run
 
 
 class DateRangeForm(forms.Form):
@@ -22,8 +25,9 @@ class DateRangeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "The end comes before the start; choose a later end date.")
+        problem = period_problem(data.get("start"), data.get("end"), timezone.localdate())
+        if problem:
+            self.add_error(*problem)
         return data
 
     def range(self) -> tuple:
@@ -38,14 +42,20 @@ def report_index(request: HttpRequest) -> HttpResponse:
 
 
 def _report(request: HttpRequest, slug: str):
-    """The report for the date range asked for (every report has one; empty ends mean all dates)."""
+    """The report for the dates asked for; without dates (or with dates it refuses) the report's
+    default period, which the form then shows filled in."""
     if slug not in REPORTS:
         raise Http404("No such report.")
-    form = DateRangeForm(request.GET or None)
+    form = DateRangeForm(request.GET if {"start", "end"} & set(request.GET) else None)
     start, end = form.range()
-    report = REPORTS[slug][1](start=start, end=end)
-    report.period = period_text(start, end)
-    return report, form
+    report = report_run(slug, start=start, end=end)
+    if form.is_bound and not form.is_valid():
+        return report, form  # what was typed stays, with its message beside the field
+    return report, DateRangeForm(initial={"start": report.start, "end": report.end})
+
+
+def _period_query(report) -> str:
+    return urlencode({k: v.isoformat() if v else "" for k, v in (("start", report.start), ("end", report.end))})
 
 
 @admin_required
@@ -57,7 +67,7 @@ def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "report": report,
             "range_form": form,
-            "query": request.GET.urlencode(),
+            "query": _period_query(report),
             "reports": REPORTS,
             "chart": {**report.chart(), "stacked": slug == "outstanding-by-age"},
             "currency": ClinicSettings.load().currency,
@@ -68,6 +78,10 @@ def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @admin_required
 def report_csv(request: HttpRequest, slug: str) -> HttpResponse:
     report, _ = _report(request, slug)
+    if report.start or report.end:  # the period in the file's name: what the page's heading says
+        period = f"{report.start or 'start'}_to_{report.end or 'latest'}"
+    else:
+        period = f"open-balances-on_{timezone.localdate()}"
     response = HttpResponse(report.csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{slug}-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{slug}_{period}.csv"'
     return response

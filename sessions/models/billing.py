@@ -371,7 +371,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["on", "pk"]
-        indexes = [models.Index(fields=["patient", "on"])]
+        # by patient (the ledger, balances) and by date (the revenue report's payments received)
+        indexes = [models.Index(fields=["patient", "on"]), models.Index(fields=["on"])]
         constraints = [
             *non_negative("amount", prefix="payment"),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),

@@ -118,7 +118,11 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-service_date", "-pk"]
-        indexes = [models.Index(fields=["patient", "payer", "service_date"])]
+        # the claim reports: sent claims (a few statuses) by date of service, without reading the others
+        indexes = [
+            models.Index(fields=["patient", "payer", "service_date"]),
+            models.Index(fields=["status", "service_date"]),
+        ]
         constraints = [*non_negative("total", prefix="claim")]
 
     def __str__(self) -> str:

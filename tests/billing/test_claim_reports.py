@@ -93,7 +93,7 @@ def test_generated_remittances_always_reconcile(cast, prices, seed):
 
 @pytest.mark.parametrize("slug", ["claims-by-status", "denial-rate", "expected-vs-paid", "days-to-payment"])
 def test_each_claim_report_has_its_page_and_csv(posted, admin_client_, slug, django_assert_max_num_queries):
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(8):
         page = admin_client_.get(reverse("billing_report", args=[slug]))
     assert page.status_code == 200 and "<canvas" in page.text
     csv = admin_client_.get(reverse("billing_report_csv", args=[slug]))
