@@ -30,6 +30,7 @@ from sessions.models import (
 from sessions.monitoring import titration
 from sessions.monitoring.amendments import amended_vitals
 from sessions.monitoring.forms_titration import DoseChangeForm
+from sessions.monitoring.selectors import keep_prefetched
 
 CHART_SESSIONS = 16
 
@@ -83,13 +84,6 @@ AMENDMENT_FIELDS = ("pk", "session_id", "vitals_id", "assessment_id", "corrects"
 AMENDMENT_BY = ("by_id", "by__first_name", "by__last_name", "by__username", "by__title")
 
 
-def _rows_cache(obj, name: str, model, rows: list) -> None:
-    """Hand ``rows`` to ``obj.<name>.all()`` as a prefetch would (the amendment helpers read them so)."""
-    qs = model.objects.none()
-    qs._result_cache, qs._prefetch_done = rows, True
-    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
-
-
 def _charted_sessions(patient) -> list[TreatmentSession]:
     """The last sessions held, oldest first, each with its readings and amendments in the same query."""
     sessions = list(
@@ -105,9 +99,9 @@ def _charted_sessions(patient) -> list[TreatmentSession]:
         .order_by("-planned_start")[:CHART_SESSIONS]
     )
     for s in sessions:
-        _rows_cache(s, "vitals", VitalsReading, instances(VitalsReading, decode_rows(s.__dict__.pop("_vitals"))))
+        keep_prefetched(s, "vitals", instances(VitalsReading, decode_rows(s.__dict__.pop("_vitals"))))
         amendments = instances(Amendment, decode_rows(s.__dict__.pop("_amendments")))
-        _rows_cache(s, "amendments", Amendment, amendments)
+        keep_prefetched(s, "amendments", amendments)
     sessions.reverse()
     return sessions
 

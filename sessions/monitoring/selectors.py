@@ -96,11 +96,12 @@ def prefetch_present(sessions: list[TreatmentSession], *, skip: tuple[str, ...] 
         for lookup in lookups:
             name = _relation(lookup)
             if name not in cache:  # none in the database: an empty result, no query
-                _keep_prefetched(session, name, [])
+                keep_prefetched(session, name, [])
 
 
-def _keep_prefetched(session: TreatmentSession, name: str, rows: list) -> None:
-    """Store ``rows`` as the session's prefetched ``name`` (what ``prefetch_related`` would have read)."""
+def keep_prefetched(session, name: str, rows: list) -> None:
+    """Store ``rows`` as the row's prefetched ``name`` (what ``prefetch_related`` would have read), so that
+    ``session.<name>.all()`` answers from them without a query."""
     cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
     related = getattr(session, name).all()
     related._result_cache, related._prefetch_done = rows, True
@@ -141,7 +142,7 @@ def board_alerts(sessions: list[TreatmentSession]) -> tuple[dict[int, list[Alert
         else:
             other.append(alert)
     for session in sessions:
-        _keep_prefetched(session, "alerts", by_session[session.pk])
+        keep_prefetched(session, "alerts", by_session[session.pk])
     return by_patient, other
 
 
