@@ -531,7 +531,7 @@ def build_history(target_sessions: int, seed: int = SEED, progress=None) -> dict
     used: dict[tuple[str, int, int], int] = defaultdict(int)
     b = Builder(rng)
     admin_id = User.objects.get(username="bench_admin").pk
-    biller = billing.Biller(seed + target_sessions + 1, today=TODAY, receipt_prefix="BH", by_id=admin_id)
+    biller = billing.Biller(seed + target_sessions + 1, today=TODAY, receipt_prefix="BH", by_id=admin_id, lines=False)
     made = 0
     patient_no = 1000
     while made < target_sessions:

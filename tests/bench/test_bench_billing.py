@@ -9,6 +9,7 @@ import time_machine
 from django.db.models import F, Sum
 
 from bench import dataset
+from clinic.models import Patient
 from sessions.billing import reports
 from sessions.models import Charge, ChargeLine, Payment, SessionStatus, TreatmentSession
 
@@ -23,16 +24,22 @@ def bench_data():
     return scenario, history
 
 
-def test_every_discharged_session_of_the_bench_data_set_has_one_charge_with_lines(bench_data):
+def test_every_discharged_session_of_the_bench_data_set_has_one_charge_and_the_measured_patients_have_code_lines(
+    bench_data,
+):
     discharged = TreatmentSession.objects.filter(status=SessionStatus.DISCHARGED)
     assert discharged.count() > 400
     assert not discharged.filter(charge__isnull=True).exists()
     assert Charge.objects.count() == discharged.count()
     assert not Charge.objects.exclude(session__status=SessionStatus.DISCHARGED).exists()
-    assert not Charge.objects.filter(lines__isnull=True).exists()
+    scenario_charges = Charge.objects.filter(
+        patient__in=Patient.objects.filter(rems_patient_id__regex=r"^BENCH-\d{1,3}$")
+    )
+    assert scenario_charges.exists()
+    assert not scenario_charges.filter(lines__isnull=True).exists()  # the measured patients' charges have codes
     assert not Charge.objects.exclude(total=F("payer_part") + F("savings_part") + F("patient_part")).exists()
     assert not Charge.objects.filter(total=0).exists()  # every protocol has a price
-    assert ChargeLine.objects.count() > Charge.objects.count()
+    assert ChargeLine.objects.filter(charge__in=scenario_charges).count() > scenario_charges.count()
 
 
 def test_the_bench_charges_mix_self_pay_and_covered_patients_with_a_savings_programme(bench_data):
