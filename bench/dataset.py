@@ -14,6 +14,9 @@ database built:
    number of sessions is reached (200,000 for the full set, 4,000 for the small one), each
    discharged session with six readings (four vitals, a MOAA/S and a CADSS check).
 
+Both parts charge every discharged session (``bench.billing``: coverage, charge and its lines,
+payments, a few write-offs), so the billing reports have money to count.
+
 The app has no notion of a site yet: a site is a chair ``location``. The four other sites' chairs are
 inactive (their sessions are history), so the measured clinic's today is identical in every database.
 All names and numbers are synthetic.
@@ -31,6 +34,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from bench import billing
 from clinic.models import Chair, ClinicSettings, OpeningHours, Patient, RemsStatus, Role, Sex, StaffShift, User
 from sessions.models import (
     Course,
@@ -138,10 +142,11 @@ class Builder:
         self.per_session.append((session, extra))
         return session
 
-    def flush(self, children) -> None:
-        """Insert the pending sessions, then what ``children(session, extra)`` yields for each."""
+    def flush(self, children) -> list[TS]:
+        """Insert the pending sessions, then what ``children(session, extra)`` yields for each; returns them."""
         if not self.sessions:
-            return
+            return []
+        flushed = self.sessions
         TS.objects.bulk_create(self.sessions, batch_size=BATCH)
         self.counts["sessions"] += len(self.sessions)
         rows: dict[type, list] = defaultdict(list)
@@ -153,6 +158,7 @@ class Builder:
                 model.objects.bulk_create(rows[model], batch_size=BATCH)
                 self.counts[model.__name__] += len(rows[model])
         self.sessions, self.per_session = [], []
+        return flushed
 
 
 def _at(day: dt.date, slot: int) -> dt.datetime:
@@ -295,6 +301,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
     trd = Protocol.objects.get(slug="esketamine-trd")
     trd_phases = list(trd.phases.order_by("order"))
     _write_path_data(sc, trd, users["admin"], lot, riverside[WRITE_CHAIR - 1])
+    billing.setup_prices_and_payers(users["admin"])
     nurse_ids = [users[f"nurse{i}"].pk for i in range(1, 7)]
 
     # Patients: 100 in the current two weeks, P5, P60, the portal patient, the planning patient.
@@ -447,11 +454,12 @@ def build_scenario(seed: int = SEED) -> Scenario:
                 criteria=[],
             )
 
+    biller = billing.Biller(seed + 1, today=TODAY, receipt_prefix="BS", by_id=users["admin"].pk)
     with _bulk_load():
-        b.flush(children)
+        biller.charge(b.flush(children))
     sc.record_session_id = record.pk
     sc.r60_session_id, sc.r5_session_id = record60.pk, record5.pk
-    sc.counts = dict(b.counts)
+    sc.counts = {**b.counts, **biller.counts}
     return sc
 
 
@@ -522,6 +530,8 @@ def build_history(target_sessions: int, seed: int = SEED, progress=None) -> dict
     nurse_ids = list(User.objects.filter(username__startswith="bench_nurse").values_list("pk", flat=True))
     used: dict[tuple[str, int, int], int] = defaultdict(int)
     b = Builder(rng)
+    admin_id = User.objects.get(username="bench_admin").pk
+    biller = billing.Biller(seed + target_sessions + 1, today=TODAY, receipt_prefix="BH", by_id=admin_id, lines=False)
     made = 0
     patient_no = 1000
     while made < target_sessions:
@@ -589,10 +599,10 @@ def build_history(target_sessions: int, seed: int = SEED, progress=None) -> dict
                 yield from _readings(session, session.discharged_by_id, rng)
 
         with _bulk_load():
-            b.flush(children)
+            biller.charge(b.flush(children))
         if progress:
             progress(b.counts)
-    return dict(b.counts)
+    return {**b.counts, **biller.counts}
 
 
 class _bulk_load:

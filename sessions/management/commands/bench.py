@@ -134,7 +134,7 @@ class Command(BaseCommand):
         return f"{n // 1000}k" if n >= 1000 else str(n)
 
     def build(self, dbs, opts, meta_file: Path) -> dict:
-        wanted = {"version": 4, "sessions": [opts["sessions"], opts["small_sessions"]], "names": [d.name for d in dbs]}
+        wanted = {"version": 5, "sessions": [opts["sessions"], opts["small_sessions"]], "names": [d.name for d in dbs]}
         if opts["reuse"] and meta_file.exists():
             meta = json.loads(meta_file.read_text())
             if all(meta.get(k) == v for k, v in wanted.items()):
