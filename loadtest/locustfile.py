@@ -31,8 +31,11 @@ ALL_IN = Event()
 _SHARD, _SHARDS = (int(x) for x in os.environ.get("LOADTEST_SHARD", "0/1").split("/"))
 SEED["courses"] = [c for i, c in enumerate(SEED["courses"]) if i % _SHARDS == _SHARD]
 # Each course books one session a week at its own chair and time: no two bookings may collide.
-# The capacity mode (run.sh … capacity) runs locust once per step: each step books further weeks.
+# The capacity mode (run.sh … capacity) runs locust once per step: each step books further weeks, from the
+# week after the last one the step before used (written to next_week at the end; the app books at most two
+# years ahead, so the weeks must not be skipped in big jumps).
 NEXT_WEEK = {c["id"]: itertools.count(int(os.environ.get("LOADTEST_WEEK_OFFSET", "0"))) for c in SEED["courses"]}
+LAST_WEEK = [int(os.environ.get("LOADTEST_WEEK_OFFSET", "0")) - 1]
 # Think times are scaled by LOADTEST_THINK (1 = a clinic's pace; the capacity mode uses less).
 THINK = float(os.environ.get("LOADTEST_THINK", "1"))
 
@@ -62,6 +65,7 @@ def _keep_runner(environment, **kwargs):
 @events.quitting.add_listener
 def _write_counts(environment, **kwargs):
     (OUT / "confirmed.json").write_text(json.dumps(dict(CONFIRMED), indent=2))
+    (OUT / "next_week").write_text(str(LAST_WEEK[0] + 1))
 
 
 def _logged_in(environment) -> None:
@@ -177,6 +181,7 @@ class Admin(ClinicUser):
     def book(self):
         course = random.choice(SEED["courses"])
         week = next(NEXT_WEEK[course["id"]])
+        LAST_WEEK[0] = max(LAST_WEEK[0], week)
         day = dt.date.fromisoformat(SEED["first_day"]) + dt.timedelta(weeks=week)
         start = dt.datetime.combine(day, dt.time.fromisoformat(course["time"]), tzinfo=TZ)
         data = {"start": start.strftime("%Y-%m-%d %H:%M"), "chair": course["chair"]}

@@ -23,7 +23,7 @@ PORT=${LOADTEST_PORT:-8765}
 WORKERS=${LOADTEST_WORKERS:-3}
 export LOADTEST_OUT="$PWD/loadtest/out"
 mkdir -p "$LOADTEST_OUT"
-rm -f "$LOADTEST_OUT"/seed.json "$LOADTEST_OUT"/confirmed.json "$LOADTEST_OUT"/logins.json
+rm -f "$LOADTEST_OUT"/seed.json "$LOADTEST_OUT"/confirmed.json "$LOADTEST_OUT"/logins.json "$LOADTEST_OUT"/next_week
 PY=${LOADTEST_PYTHON:-.venv/bin/python}  # e.g. the interpreter of another checkout's venv
 export PATH="$(cd "$(dirname "$PY")" && pwd):$PATH"
 
@@ -96,13 +96,18 @@ if [ "$USERS" = capacity ]; then
       --only-summary --loglevel ERROR > "$PREFIX.log" 2>&1
     set -e
     kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true
-    OFFSET=$(( OFFSET + 100 ))
+    # The next step books from the week after the last one used (bookings reach at most two years ahead).
+    OFFSET=$(cat "$LOADTEST_OUT/next_week" 2>/dev/null || echo $(( OFFSET + 10 )))
     LINE=$("$PY" loadtest/capacity.py "$PREFIX" "$PREFIX.rss")
     LINE="{\"users\": $U, \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", ${LINE#\{}"
     echo "$LINE" | tee -a "$RESULTS"
     if "$PY" -c "import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s['p95_ms'] <= 500 and s['failures'] == 0 and s['requests'] > 0 else 1)" "$LINE"; then
       BEST=$LINE
     else
+      break
+    fi
+    if [ "$OFFSET" -gt 95 ]; then
+      echo "== stopping: the next step would book more than two years ahead, which the app refuses"
       break
     fi
   done
