@@ -254,6 +254,23 @@ def _readings(session: TS, by_id: int, rng: random.Random, n_vitals: int = 4, n_
 # ---- Part 1: the measured clinic's today ------------------------------------------------------
 
 
+def checkin(session: TS, nurse_id: int, at: dt.datetime) -> CheckIn:
+    """A check-in with every box ticked and the ride the synthetic data always uses (not saved)."""
+    return CheckIn(
+        session=session,
+        identity_confirmed=True,
+        no_food_2h=True,
+        no_drink_30min=True,
+        nasal_spray_ok=True,
+        ride_name="Sam Driver",
+        ride_phone="+1 555 0100 222",
+        contraindications_unchanged=True,
+        rems_enrolled=True,
+        by_id=nurse_id,
+        at=at,
+    )
+
+
 def build_scenario(seed: int = SEED) -> Scenario:
     rng = random.Random(seed)
     sc = Scenario(now=now().isoformat())
@@ -414,19 +431,7 @@ def build_scenario(seed: int = SEED) -> Scenario:
         )
         if session.checked_in_at is None:
             return
-        yield CheckIn(
-            session=session,
-            identity_confirmed=True,
-            no_food_2h=True,
-            no_drink_30min=True,
-            nasal_spray_ok=True,
-            ride_name="Sam Driver",
-            ride_phone="+1 555 0100 222",
-            contraindications_unchanged=True,
-            rems_enrolled=True,
-            by_id=nurse,
-            at=session.checked_in_at,
-        )
+        yield checkin(session, nurse, session.checked_in_at)
         if extra == "r60":
             yield from _readings(session, nurse, rng, n_vitals=40, n_assess=20)
         elif extra == "r5":

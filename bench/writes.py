@@ -47,7 +47,6 @@ from sessions.models.monitoring import (
     Administration,
     AdministrationKind,
     Assessment,
-    CheckIn,
     Scale,
     VitalsKind,
     VitalsReading,
@@ -122,19 +121,7 @@ class Writes:
         Ride.objects.create(
             session=session, driver_name="Sam Driver", driver_phone="+1 555 0100 222", status=RideStatus.CONFIRMED
         )
-        CheckIn.objects.create(
-            session=session,
-            identity_confirmed=True,
-            no_food_2h=True,
-            no_drink_30min=True,
-            nasal_spray_ok=True,
-            ride_name="Sam Driver",
-            ride_phone="+1 555 0100 222",
-            contraindications_unchanged=True,
-            rems_enrolled=True,
-            by_id=nurse,
-            at=checked_in,
-        )
+        dataset.checkin(session, nurse, checked_in).save()
         self._vitals(session, VitalsKind.PREDOSE, checked_in + dt.timedelta(minutes=8))
         if first_dose is not None:
             Administration.objects.bulk_create(
