@@ -4,8 +4,6 @@ sessions and 4 or 20 chairs, the filter and free-slot forms included (they choos
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from clinic.models import Chair
 from sessions.models import Protocol, RideStatus
@@ -15,6 +13,7 @@ from tests import factories as f
 from tests.conftest import client_for
 from tests.factories_billing import AuthorisationFactory
 from tests.factories_scheduling import MONDAY, at, clinic
+from tests.scheduling.test_pages import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -39,14 +38,6 @@ def book(chairs, count, *, first=0, hour=8, patient=None):
         f.RideFactory(session=s, status=RideStatus.CONFIRMED if i % 2 else RideStatus.PLANNED)
         made.append(s)
     return made
-
-
-def count_queries(client, url):
-    client.get(url)  # the first request of a login writes its session; count a steady-state request
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
 
 
 def grow(chairs, booked):
