@@ -14,25 +14,20 @@ A panel that needs a figure about the page's object (a sum, whether something ex
 the page's one query instead of running its own: ``register_value(page, name)`` gives an expression
 over that object's row, the page's selector loads every registered value in one query
 (``load_values``) and the panel reads ``panel_values(obj)[name]`` (or queries itself when the page did
-not load them, as on another page). A list of rows is one value too: ``json_rows(queryset, **fields)``
-aggregates the rows into one JSON text in that same query; ``instances(Model, rows)`` turns them back
-into (unsaved, read-only) model objects for the panel's template.
+not load them, as on another page). A list of rows is one value too (``clinic/rows.py``):
+``json_rows(queryset, **fields)`` aggregates the rows into one JSON text in that same query;
+``instances(Model, rows)`` turns them back into (unsaved, read-only) model objects for the panel's template.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import F, Model, StringAgg, Subquery, TextField, Value
-from django.db.models.functions import Cast, JSONObject
 from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from clinic.rows import JSONRows, decode_rows
 
 
 @dataclass(frozen=True)
@@ -106,60 +101,3 @@ def _decoded(expressions: dict, values: dict) -> dict:
 def panel_values(obj) -> dict | None:
     """What ``load_values`` loaded for this object, or None when the page did not load them."""
     return getattr(obj, "_panel_values", None)
-
-
-class JSONRows(Subquery):
-    """The rows of a correlated queryset as one text of JSON objects (decoded by ``load_values``)."""
-
-    output_field = TextField()
-
-
-def json_rows(queryset, **fields) -> JSONRows:
-    """Each row of ``queryset`` (filtered on ``OuterRef("pk")``, the page object) as a JSON object of
-    ``fields`` (name → lookup or expression), all in one value of the page's query. Order is not kept:
-    sort the decoded rows."""
-    row = Cast(JSONObject(**{k: F(v) if isinstance(v, str) else v for k, v in fields.items()}), TextField())
-    rows = queryset.order_by().annotate(_one=Value(1)).values("_one")
-    return JSONRows(rows.annotate(_rows=StringAgg(row, Value(","))).values("_rows"))
-
-
-def decode_rows(text: str | None) -> list[dict]:
-    """The rows of a ``json_rows`` value read outside ``load_values`` (e.g. annotated on a list's rows)."""
-    return json.loads(f"[{text or ''}]")
-
-
-def _typed(field, value):
-    if value is None:
-        return None
-    if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
-        when = parse_datetime(value)
-        return when.replace(tzinfo=dt.UTC) if timezone.is_naive(when) else when  # SQLite: UTC, no offset
-    if field.get_internal_type() == "DecimalField":  # a JSON number: back to the column's places
-        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
-    if field.get_internal_type() == "JSONField":
-        return json.loads(value) if isinstance(value, str) else value
-    return field.to_python(value)
-
-
-def instances(model: type[Model], rows: list[dict]) -> list[Model]:
-    """Model objects from ``json_rows`` rows: each key an attname, or a path (``payer__name``) through
-    foreign keys whose related objects are built too; values typed by their fields."""
-    out = []
-    for row in rows:
-        obj = model()
-        for key, value in row.items():
-            target, names = obj, key.split("__")
-            if value is None and len(names) > 1:
-                continue  # no related row (a null foreign key)
-            for name in names[:-1]:
-                rel = type(target)._meta.get_field(name)
-                cached = rel.get_cached_value(target, default=None)
-                if cached is None:
-                    cached = rel.related_model()
-                    rel.set_cached_value(target, cached)
-                target = cached
-            meta = type(target)._meta
-            field = meta.pk if names[-1] == "pk" else meta.get_field(names[-1])
-            setattr(target, field.attname, _typed(field, value))
-        out.append(obj)
-    return out

@@ -7,7 +7,8 @@ from django.db.models import OuterRef
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
+from clinic.panels import panel_values, register_panel, register_value
+from clinic.rows import instances, json_rows
 from sessions.billing import coding
 from sessions.billing import services as billing
 from sessions.billing.authorisations import PlannedVisit, authorisation_status, counted_sessions, statuses_of

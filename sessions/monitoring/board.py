@@ -15,7 +15,7 @@ from django.utils import timezone
 from clinic.models import ClinicSettings
 from sessions.models import IN_CLINIC_STATUSES, TreatmentSession, VitalsKind, VitalsReading
 from sessions.monitoring.amendments import amended_vitals
-from sessions.monitoring.selectors import board_alerts, day_sessions, live_state, prefetch_present
+from sessions.monitoring.selectors import board_alerts, day_sessions, live_state, take_related
 from sessions.monitoring.vitals import predose_above_threshold
 
 
@@ -63,8 +63,8 @@ def board_context(now=None, *, day_rows: list[TreatmentSession] | None = None) -
         sessions = list(day_sessions(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES))
     else:
         sessions = [s for s in day_rows if s.status in IN_CLINIC_STATUSES]
-    # Alerts are read once below, with the other open alerts: not per kind here.
-    prefetch_present(sessions, skip=("alerts",))
+    # Their rows came with them; alerts are read once below, with the other open alerts.
+    take_related(sessions, skip=("alerts",))
     patient_alerts, other_alerts = board_alerts(sessions)
     rows = []
     for s in sessions:

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from clinic.audit import register_patient_history
 from clinic.models import ClinicSettings
-from clinic.panels import decode_rows, instances, json_rows, panel_values, register_panel, register_value
+from clinic.panels import panel_values, register_panel, register_value
+from clinic.rows import decode_rows, instances, json_rows
 from sessions.models import (
     Administration,
     AdverseEvent,

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
+from clinic.rows import json_rows, related_instances, row_fields
 from sessions.models import (
-    Administration,
     AdministrationKind,
     Alert,
-    Assessment,
     OutcomeScore,
     Scale,
     SessionStatus,
     TreatmentSession,
-    VitalsReading,
 )
 from sessions.monitoring import amendments, timeline
 from sessions.monitoring import discharge as discharge_services
@@ -32,15 +30,26 @@ from sessions.scheduling.calendars import with_series
 
 OTHER_ALERTS_SHOWN = 50
 
-LIVE_PREFETCHES = (
-    Prefetch("vitals", queryset=VitalsReading.objects.select_related("by")),
-    Prefetch("assessments", queryset=Assessment.objects.select_related("by")),
-    Prefetch("administrations", queryset=Administration.objects.select_related("lot", "by", "receipt")),
-    Prefetch("alerts", queryset=Alert.objects.select_related("acknowledged_by")),
-    "decisions__by",
-    "adverse_events__by",
-    "amendments__by",
-    "missed_checks__by",
+# Each kind of row a live session has, with the rows it points to that the live screen and the cards show.
+LIVE_RELATED: dict[str, tuple[str, ...]] = {
+    "vitals": ("by",),
+    "assessments": ("by",),
+    "administrations": ("lot", "by", "receipt"),
+    "alerts": ("acknowledged_by",),
+    "decisions": ("by",),
+    "adverse_events": ("by",),
+    "amendments": ("by",),
+    "missed_checks": ("by",),
+}
+
+
+def _related_model(name: str):
+    return TreatmentSession._meta.get_field(name).related_model
+
+
+LIVE_PREFETCHES = tuple(
+    Prefetch(name, queryset=_related_model(name).objects.select_related(*with_rows))
+    for name, with_rows in LIVE_RELATED.items()
 )
 
 
@@ -65,38 +74,34 @@ def live_sessions():
     return _live_rows().prefetch_related(*LIVE_PREFETCHES)
 
 
-def _relation(lookup) -> str:
-    return (lookup.prefetch_through if isinstance(lookup, Prefetch) else lookup).split("__")[0]
-
-
-def live_rows_with_presence():
-    """``_live_rows`` with, for each session, whether each kind of related row exists (``has_<name>``,
-    ``has_patient_alerts``, ``has_scores``), in the same query; ``prefetch_present`` then reads only
-    the kinds some session has (a scheduled session has none yet; most have no amendments)."""
-    exists = {}
-    for lookup in LIVE_PREFETCHES:
-        name = _relation(lookup)
-        field = TreatmentSession._meta.get_field(name)
-        exists[f"has_{name}"] = Exists(field.related_model.objects.filter(**{field.field.name: OuterRef("pk")}))
+def live_rows_with_related(*, skip: tuple[str, ...] = ()):
+    """``_live_rows`` with, in the same query, each session's rows of every kind in ``LIVE_RELATED``
+    (those in ``skip`` left out) as JSON, whether its patient has open alerts not tied to a session
+    (``has_patient_alerts``) and whether it has outcome scores (``has_scores``). ``take_related`` then
+    makes the JSON the sessions' prefetched rows: a session and all it shows in one query."""
+    related = {}
+    for name, with_rows in LIVE_RELATED.items():
+        if name in skip:
+            continue
+        model = _related_model(name)
+        mine = model.objects.filter(**{TreatmentSession._meta.get_field(name).field.name: OuterRef("pk")})
+        related[f"_rel_{name}"] = json_rows(mine, **row_fields(model, *with_rows))
     return _live_rows().annotate(
-        **exists,
+        **related,
         has_patient_alerts=Exists(Alert.objects.open().filter(patient=OuterRef("patient_id"), session__isnull=True)),
         has_scores=Exists(OutcomeScore.objects.filter(session=OuterRef("pk"))),
     )
 
 
-def prefetch_present(sessions: list[TreatmentSession], *, skip: tuple[str, ...] = ()) -> None:
-    """One query per kind of related row that any of ``sessions`` has; the others are empty, unread.
-    The kinds in ``skip`` are neither read nor filled (the caller loads them its own way)."""
-    lookups = [lookup for lookup in LIVE_PREFETCHES if _relation(lookup) not in skip]
-    present = [lookup for lookup in lookups if any(getattr(s, f"has_{_relation(lookup)}") for s in sessions)]
-    prefetch_related_objects(sessions, *present)
+def take_related(sessions: list[TreatmentSession], *, skip: tuple[str, ...] = ()) -> None:
+    """The rows ``live_rows_with_related`` brought, as each session's prefetched rows (no query); the kinds
+    in ``skip`` are left for the caller to load its own way."""
     for session in sessions:
-        cache = session.__dict__.setdefault("_prefetched_objects_cache", {})
-        for lookup in lookups:
-            name = _relation(lookup)
-            if name not in cache:  # none in the database: an empty result, no query
-                keep_prefetched(session, name, [])
+        for name in LIVE_RELATED:
+            if name not in skip:
+                keep_prefetched(
+                    session, name, related_instances(_related_model(name), session.__dict__.pop(f"_rel_{name}"))
+                )
 
 
 def keep_prefetched(session, name: str, rows: list) -> None:
@@ -111,9 +116,9 @@ def keep_prefetched(session, name: str, rows: list) -> None:
 def day_sessions(day: dt.date, tz):
     """The day's sessions (cancelled ones left out) in time order, in one query: what the day by chair
     reads (patient, phase, ride, ``series_total``) and what the cards of patients in a chair read (the
-    live rows with ``has_<kind>``, for ``prefetch_present``). The staff home, its refresh and the
-    monitor board all start here."""
-    rows = live_rows_with_presence().on_day(day, tz).exclude(status=SessionStatus.CANCELLED)
+    live rows with their related rows, for ``take_related``; the alerts come from ``board_alerts``). The
+    staff home, its refresh and the monitor board all start here."""
+    rows = live_rows_with_related(skip=("alerts",)).on_day(day, tz).exclude(status=SessionStatus.CANCELLED)
     return with_series(rows).order_by("planned_start")
 
 

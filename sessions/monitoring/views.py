@@ -42,21 +42,21 @@ from sessions.monitoring.forms import (
 from sessions.monitoring.forms_round import CheckRoundForm
 from sessions.monitoring.forms_titration import DoseChangeForm
 from sessions.monitoring.selectors import (
-    live_rows_with_presence,
+    live_rows_with_related,
     live_sessions,
     live_state,
     patient_level_alerts,
-    prefetch_present,
+    take_related,
 )
 
 # ---- lookups --------------------------------------------------------------------------------
 
 
 def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
-    """The session page's selector (the page and its live partial): the session with what exists,
-    then only the kinds of rows it has. The read is logged."""
-    session = patient_row_or_404(request, live_rows_with_presence(), pk=pk)
-    prefetch_present([session])
+    """The session page's selector (the page and its live partial): the session with every row it
+    shows, in one query. The read is logged."""
+    session = patient_row_or_404(request, live_rows_with_related(), pk=pk)
+    take_related([session])
     return session
 
 

@@ -7,7 +7,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from clinic.audit import register_patient_history
-from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
+from clinic.panels import panel_values, register_panel, register_value
+from clinic.rows import instances, json_rows
 from sessions.models import Instrument, OutcomeScore
 from sessions.outcomes.services import summary
 

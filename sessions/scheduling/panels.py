@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from clinic.holds import register_hold
 from clinic.models import ClinicSettings
-from clinic.panels import instances, json_rows, panel_values, register_panel, register_value
+from clinic.panels import panel_values, register_panel, register_value
+from clinic.rows import instances, json_rows
 from sessions.models import RELEASED_STATUSES, Course, SessionStatus, TreatmentSession
 from sessions.scheduling.calendars import with_series
 from sessions.scheduling.closures import bookings_hit_by_closures

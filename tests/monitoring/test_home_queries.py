@@ -1,8 +1,8 @@
 """The staff home, its refresh, the monitor board and the board's refresh read the day's sessions once
 (``sessions.monitoring.selectors.day_sessions``) and every alert they show in one query: each costs
 the same number of queries with 5 or 60 sessions in the day, 1 or 8 patients in a chair and 4 or 20
-chairs. The board and both refreshes cost at most eight; the staff home ten (the day by chair adds
-the chairs and the on-site rota to the board's eight)."""
+chairs. The day's sessions bring their readings, devices and the rest of what a card shows in the same
+query (``live_rows_with_related``)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from tests.factories_scheduling import MONDAY, at, clinic
 pytestmark = pytest.mark.django_db
 
 # The floor (clinic settings, login session, user) and the page's own reads.
-HOME = 3 + 7  # day's sessions, chairs, on-site rota, vitals, assessments, devices, alerts
+HOME = 3 + 4  # day's sessions with their rows, chairs, on-site rota, alerts
 HOME_REFRESH = 3 + 2  # day's sessions, chairs
-BOARD = 3 + 5  # sessions in a chair, vitals, assessments, devices, alerts
+BOARD = 3 + 2  # sessions in a chair with their rows, alerts
 
 PAGES = {
     "staff home": ("/today/", {}, HOME),

@@ -67,13 +67,13 @@ def test_the_session_page_query_count_does_not_grow_with_readings(staff_client, 
     )
 
 
-def test_the_session_page_and_its_live_part_cost_at_most_eight_queries(staff_client, cast):
+def test_the_session_page_and_its_live_part_cost_five_queries(staff_client, cast):
     lot = DrugLotFactory(quantity=1000)
     few = _observing_patients(1, cast.staff, lot, readings=2)[0]
     many = _observing_patients(1, cast.staff, lot, readings=30)[0]
     for name in ("session_detail", "session_live"):
         counts = {_count(staff_client, reverse(name, args=[s.pk])) for s in (few, many)}
-        assert len(counts) == 1 and counts.pop() <= 8, name
+        assert len(counts) == 1 and counts.pop() == 5, name  # the floor, the session with all it shows, the read log
 
 
 def test_the_staff_home_with_8_patients_in_chairs_costs_what_it_costs_with_2(staff_client, cast):
@@ -82,6 +82,6 @@ def test_the_staff_home_with_8_patients_in_chairs_costs_what_it_costs_with_2(sta
     few = _count(staff_client, reverse("staff_home"))
     _observing_patients(6, cast.staff, lot, readings=4)
     many = _count(staff_client, reverse("staff_home"))
-    # The floor (settings, session, user), the day's sessions (one read for the day board and the cards),
-    # chairs, rota, the cards' vitals, assessments and devices, and every alert shown (one query).
-    assert many == few <= 10
+    # The floor (settings, session, user), the day's sessions with their rows (one read for the day board
+    # and the cards), chairs, rota and every alert shown (one query).
+    assert many == few == 7
