@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
+from clinic.rows import row_fields
 from sessions.billing.authorisations import patient_has_authorisation
 from sessions.models import (
     RELEASED_STATUSES,
@@ -22,7 +23,7 @@ from sessions.models import (
     TreatmentSession,
 )
 from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
-from sessions.scheduling.diary import Busy, ClinicDiary
+from sessions.scheduling.diary import Busy, ClinicDiary, opening_rows
 from sessions.scheduling.planning import visit_minutes
 
 DEFAULT_VISIT_MINUTES = 60
@@ -124,6 +125,12 @@ def calendar_choices() -> CalendarChoices:
     return CalendarChoices(chairs, phases)
 
 
+def hours_closures_rota(start: dt.date, end: dt.date, settings: ClinicSettings) -> dict[str, list]:
+    """The weekly opening hours, the closures and the rota from ``start`` to ``end``, in one query."""
+    shifts = StaffShift.objects.filter(date__gte=start, date__lte=end)
+    return opening_rows(start, end, settings, shifts=(shifts, row_fields(StaffShift, "staff")))
+
+
 def calendar_days(
     start: dt.date,
     days: int,
@@ -134,9 +141,9 @@ def calendar_days(
 ) -> list[CalendarDay]:
     """Days by chair with sessions, free time and capacity warnings.
 
-    ``shown`` (a filter) picks the sessions shown; free time still counts every booking. Five queries whatever
-    the number of days, chairs or sessions (the sessions, opening hours, closures, the rota, and the chairs
-    unless the page passes the ones it loaded): the window's bookings are read once, with what the page
+    ``shown`` (a filter) picks the sessions shown; free time still counts every booking. Three queries whatever
+    the number of days, chairs or sessions (the sessions; opening hours, closures and the rota together; the
+    chairs unless the page passes the ones it loaded): the window's bookings are read once, with what the page
     shows of them (and whether their patient has a prior authorisation), and the diary's free time is worked
     out from the same rows."""
     settings = settings or ClinicSettings.load()
@@ -155,8 +162,17 @@ def calendar_days(
     busy = [Busy(s.pk, s.chair_id, s.patient_id, s.planned_start, s.planned_end) for s in window]
     sessions = [s for s in window if s.planned_start >= first and (not shown or s.shown)]
     active = sorted((c for c in chairs if c.is_active), key=lambda c: c.name)  # the diary's order
-    diary = ClinicDiary.load(start=start, end=end, settings=settings, chairs=active, busy=busy)
-    shifts = shifts_by_day(start, end)
+    fixed = hours_closures_rota(start, end, settings)
+    diary = ClinicDiary.load(
+        start=start,
+        end=end,
+        settings=settings,
+        chairs=active,
+        busy=busy,
+        opening_hours=fixed["hours"],
+        closures=fixed["closures"],
+    )
+    shifts = shifts_by_day(start, end, fixed["shifts"])
     warnings = capacity_warnings(session_visits(sessions), shifts, settings)
     by_day_chair: dict[tuple[dt.date, int], list] = defaultdict(list)
     for s in sessions:

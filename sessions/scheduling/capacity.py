@@ -29,9 +29,14 @@ class CapacityWarning:
     kind: str = "over"  # "over" (too many patients per nurse) or "prescriber" (none on site)
 
 
-def shifts_by_day(start: dt.date, end: dt.date) -> dict[dt.date, list[StaffShift]]:
+def shifts_by_day(
+    start: dt.date, end: dt.date, shifts: list[StaffShift] | None = None
+) -> dict[dt.date, list[StaffShift]]:
+    """The rota from ``start`` to ``end`` by day (one query, or none when the page passes the shifts it read)."""
+    if shifts is None:
+        shifts = list(StaffShift.objects.filter(date__gte=start, date__lte=end).select_related("staff"))
     days: dict[dt.date, list[StaffShift]] = defaultdict(list)
-    for shift in StaffShift.objects.filter(date__gte=start, date__lte=end).select_related("staff"):
+    for shift in shifts:
         days[shift.date].append(shift)
     return days
 

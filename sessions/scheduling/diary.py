@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from clinic.models import Chair, ClinicSettings, OpeningHours
-from clinic.places import Closure, closures_between, hours_on
+from clinic.places import Closure, hours_on
+from clinic.rows import row_fields, rows_at_once
 from sessions.models import ProtocolPhase, TreatmentSession
 
 STEP = dt.timedelta(minutes=15)
@@ -45,6 +46,17 @@ class Slot:
         }
 
 
+def opening_rows(start: dt.date, end: dt.date, settings: ClinicSettings, **more) -> dict[str, list]:
+    """The weekly opening hours (``hours``) and the closures from ``start`` to ``end`` (``closures``), with
+    any ``more`` lists a page wants alongside (``rows_at_once``), in one query."""
+    return rows_at_once(
+        ClinicSettings.objects.filter(pk=settings.pk),
+        hours=(OpeningHours.objects.all(), row_fields(OpeningHours)),
+        closures=(Closure.objects.filter(date__gte=start, date__lte=end), row_fields(Closure)),
+        **more,
+    )
+
+
 @dataclass
 class ClinicDiary:
     """Everything the planner needs, loaded once: opening hours, chairs and bookings in a window."""
@@ -69,12 +81,18 @@ class ClinicDiary:
         settings: ClinicSettings | None = None,
         chairs: list[Chair] | None = None,
         busy: list[Busy] | None = None,
+        opening_hours: list[OpeningHours] | None = None,
+        closures: list[Closure] | None = None,
     ) -> ClinicDiary:
-        """Three queries (hours, closures, bookings) and one more for the chairs; a page that already loaded
-        the chairs (``chairs``, active ones) or the bookings of the window (``busy``) passes them instead."""
+        """Two queries (hours and closures together, bookings) and one more for the chairs; a page that
+        already loaded the chairs (``chairs``, active ones), the bookings of the window (``busy``), or the
+        weekly opening hours and the window's closures (``opening_rows``) passes them instead."""
         settings = settings or ClinicSettings.load()
         tz = settings.tz
-        hours = {h.weekday: (h.opens, h.closes) for h in OpeningHours.objects.all()}
+        if opening_hours is None or closures is None:
+            fixed = opening_rows(start, end, settings)
+            opening_hours, closures = fixed["hours"], fixed["closures"]
+        hours = {h.weekday: (h.opens, h.closes) for h in opening_hours}
         if chairs is None:
             chairs = list(Chair.objects.filter(is_active=True).order_by("name"))
         diary = cls(
@@ -84,7 +102,7 @@ class ClinicDiary:
             chairs=chairs,
             window_start=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
             window_end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-            closures=closures_between(start, end),
+            closures={c.date: c for c in closures},
         )
         if busy is None:
             rows = (

@@ -239,8 +239,10 @@ def next_free_slots(
     days: int = 42,
     one_per_day: bool = False,
     diary: ClinicDiary | None = None,
+    active_chairs: list[Chair] | None = None,
 ) -> list[Slot]:
     """The first free visits after ``after`` (optionally in one chair, keeping days away from others).
+    ``active_chairs``: the active chairs when the page already read them (no query for them then).
 
     Offers are at least an hour apart (or on different days with ``one_per_day``) so they are real choices.
     """
@@ -254,6 +256,7 @@ def next_free_slots(
             end=start_day + dt.timedelta(days=days),
             ignore_session_ids=ignore_session_ids,
             settings=settings,
+            chairs=None if active_chairs is None else sorted(active_chairs, key=lambda c: c.name),
         )
     length = dt.timedelta(minutes=visit_minutes(phase, settings))
     chairs = [c for c in ([chair] if chair is not None else diary.chairs) if c.serves(phase.protocol.chair_need)]

@@ -172,7 +172,15 @@ def calendar_free_slots(request: HttpRequest) -> HttpResponse:
         day = form.cleaned_data.get("after") or timezone.localdate(timezone=settings.tz)
         after = dt.datetime.combine(day, dt.time.min, tzinfo=settings.tz)
         slots = (
-            next_free_slots(phase=phase, after=after, chair=form.cleaned_data.get("chair"), limit=8) if phase else []
+            next_free_slots(
+                phase=phase,
+                after=after,
+                chair=form.cleaned_data.get("chair"),
+                limit=8,
+                active_chairs=[c for c in form.choices.chairs if c.is_active],
+            )
+            if phase
+            else []
         )
     return render(
         request,

@@ -18,8 +18,8 @@ from tests.scheduling.test_pages import count_queries
 pytestmark = pytest.mark.django_db
 
 # Three for every signed-in page (clinic settings, login session, user), then chairs, phases with their
-# protocols, the week's bookings, opening hours, closures and the rota.
-CALENDAR_QUERIES = 9
+# protocols, the week's bookings, and opening hours, closures and the rota together (one query).
+CALENDAR_QUERIES = 7
 # A prior authorisation among the patients shown adds its two (the authorisations, the sessions they count).
 WITH_AUTHORISATION = CALENDAR_QUERIES + 2
 
