@@ -241,7 +241,9 @@ class Patient(models.Model):
     address = models.TextField(blank=True)
     emergency_contact_name = models.CharField(max_length=120, blank=True, validators=[no_hidden_characters])
     emergency_contact_phone = models.CharField(max_length=25, blank=True, validators=[phone_validator])
-    usual_ride_name = models.CharField("usual ride home (name)", max_length=120, blank=True, validators=[no_hidden_characters])
+    usual_ride_name = models.CharField(
+        "usual ride home (name)", max_length=120, blank=True, validators=[no_hidden_characters]
+    )
     usual_ride_phone = models.CharField(
         "usual ride home (phone)", max_length=25, blank=True, validators=[phone_validator]
     )
@@ -357,8 +359,6 @@ class Patient(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Patients are never deleted; archive them instead.")
-
-
 
 
 from .security.models import AccessLog, UserSession  # noqa: E402, F401 - registered with the clinic app
