@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -119,7 +121,8 @@ _sources: list[HistorySource] = []
 
 
 def register_patient_history(source: HistorySource) -> HistorySource:
-    """Register a function returning (label, historical queryset) pairs for a patient."""
+    """Register a function returning (label, historical queryset) pairs for a patient. The querysets may
+    use only the patient's primary key: the trail's SQL is compiled once for every patient."""
     _sources.append(source)
     return source
 
@@ -210,37 +213,80 @@ def patient_trail(patient: Model, offset: int, count: int) -> tuple[list[Entry],
     cut to the page). Each row carries its visible values as JSON and is compared with the prior row of the
     same object among those read (``count`` more are read for that); a save that changed nothing visible is
     left out, and the oldest change read of an object shows no field list."""
-    parts, sources = [], []
-    for source in _sources:
-        for label, qs in source(patient):
-            fields = _visible(qs.model)
-            parts.append(
-                qs.annotate(
-                    _t_source=Cast(Value(len(sources)), IntegerField()),
-                    _t_when=F("history_date"),
-                    _t_order=F("history_id"),
-                    _t_pk=F("id"),
-                    _t_type=F("history_type"),
-                    _t_reason=F("history_change_reason"),
-                    _t_who=_who(),
-                    _t_data=JSONObject(**{f.attname: F(f.attname) for f in fields}),
-                )
-                .values_list(*TRAIL_COLUMNS)
-                .order_by()
-            )
-            sources.append((label, fields))
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    trail = _compiled_trail(type(patient), router.db_for_read(type(patient)))
     read = [
-        {"source": s, "label": sources[s][0], "when": w, "pk": pk, "type": t, "reason": r, "who": who, "data": d}
-        for s, w, _o, pk, t, r, who, d in union.order_by("-_t_when", "-_t_order")[offset : offset + count * 2]
+        {"source": s, "label": trail.sources[s][0], "when": w, "pk": pk, "type": t, "reason": r, "who": who, "data": d}
+        for s, w, _o, pk, t, r, who, d in trail.rows(patient.pk, offset, count * 2)
     ]
     entries: list[Entry] = []
     for i, row in enumerate(read[:count]):
         prior = next((o for o in read[i + 1 :] if (o["source"], o["pk"]) == (row["source"], row["pk"])), None)
-        entry = _entry(row, prior, sources[row["source"]][1])
+        entry = _entry(row, prior, trail.sources[row["source"]][1])
         if entry is not None:
             entries.append(entry)
     return entries, len(read) > count
+
+
+# Marks where the patient's primary key goes in the trail's SQL; no row has a negative key.
+_ANY_PATIENT = -7_770_001
+
+
+@dataclass
+class _Trail:
+    """The trail's UNION ALL compiled once per process and database: building and compiling the ORM
+    expressions of every history table cost far more than running the query. Sources may use only the
+    patient's primary key (``register_patient_history``), which is a parameter here."""
+
+    alias: str
+    sql: str
+    params: tuple
+    compiler: object  # converts the columns read (dates, JSON) as the ORM would
+    converters: dict
+    sources: list[tuple[str, list]]
+
+    def rows(self, patient_pk: int, offset: int, limit: int) -> list[tuple]:
+        params = [patient_pk if p == _ANY_PATIENT else p for p in self.params]
+        with connections[self.alias].cursor() as cursor:  # this thread's connection
+            cursor.execute(f"{self.sql} LIMIT %s OFFSET %s", [*params, limit, offset])
+            found = cursor.fetchall()
+        return list(self.compiler.apply_converters(found, self.converters)) if self.converters else found
+
+
+_trails: dict[tuple, _Trail] = {}
+
+
+def _compiled_trail(patient_model: type[Model], alias: str) -> _Trail:
+    key = (alias, patient_model, len(_sources))
+    if key not in _trails:
+        parts, sources = [], []
+        for source in _sources:
+            for label, qs in source(patient_model(pk=_ANY_PATIENT)):
+                if _ANY_PATIENT not in qs.query.sql_with_params()[1]:
+                    raise ImproperlyConfigured(
+                        f"The patient history source {label!r} must filter on the patient's key."
+                    )
+                fields = _visible(qs.model)
+                parts.append(
+                    qs.annotate(
+                        _t_source=Cast(Value(len(sources)), IntegerField()),
+                        _t_when=F("history_date"),
+                        _t_order=F("history_id"),
+                        _t_pk=F("id"),
+                        _t_type=F("history_type"),
+                        _t_reason=F("history_change_reason"),
+                        _t_who=_who(),
+                        _t_data=JSONObject(**{f.attname: F(f.attname) for f in fields}),
+                    )
+                    .values_list(*TRAIL_COLUMNS)
+                    .order_by()
+                )
+                sources.append((label, fields))
+        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        compiler = union.order_by("-_t_when", "-_t_order").query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        _trails[key] = _Trail(alias, sql, tuple(params), compiler, converters, sources)
+    return _trails[key]
 
 
 def _who():

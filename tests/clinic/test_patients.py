@@ -233,3 +233,30 @@ def test_an_invitation_with_a_taken_username_is_refused_whatever_its_case(staff_
     assert "username is taken" in response.content.decode()
     patient.refresh_from_db()
     assert patient.user is None
+
+
+def test_two_patients_read_one_after_the_other_each_see_only_their_own_changes(cast):
+    """The trail's SQL is compiled once for every patient: the second read must not show the first's rows."""
+    from clinic.audit import patient_history
+
+    _changes(cast.patient_a, cast.staff, 3)
+    cast.patient_b.phone = "+1 555 0177 777"
+    cast.patient_b._history_user = cast.staff
+    cast.patient_b.save()
+    first, second = patient_history(cast.patient_a), patient_history(cast.patient_b)
+    phones = [[c.new for e in trail for c in e.changes if c.field == "phone"] for trail in (first, second)]
+    assert phones == [[f"+1 555 01{i:05d}" for i in reversed(range(3))], ["+1 555 0177 777"]]
+
+
+def test_a_history_source_that_does_not_filter_on_the_patient_is_refused(cast):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from clinic import audit
+    from clinic.models import Chair
+
+    audit._sources.append(lambda patient: [("Chair", Chair.history.all())])
+    try:
+        with pytest.raises(ImproperlyConfigured):
+            audit.patient_history(cast.patient_a)
+    finally:
+        audit._sources.pop()
