@@ -25,9 +25,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from clinic.rows import JSONRows, decode_rows
+from clinic.rows import JSONRows, built_once, decode_rows, forget_built
 
 
 @dataclass(frozen=True)
@@ -61,39 +62,54 @@ def panels_for(page: str, request: HttpRequest, obj) -> list[dict]:
 
 
 def register_value(page: str, name: str) -> Callable:
-    """``fn()`` returns a query expression over the page object's row (e.g. a subquery sum)."""
+    """``fn()`` returns a query expression over the page object's row (e.g. a subquery sum). The page's
+    query is built once per process and reused (``clinic.rows.built_once``), so the expression must not depend on the
+    time or the request: compare with today in the panel, on the values read."""
 
     def decorator(fn: Callable[[], object]) -> Callable:
         _values[page][name] = fn
+        forget_built()
+        _json_values.clear()
         return fn
 
     return decorator
 
 
+_json_values: dict[str, set[str]] = {}  # per page, the names of the values that are lists of rows
+
+
+def _expressions(page: str) -> dict:
+    return {name: fn() for name, fn in _values[page].items()}
+
+
 def load_values(page: str, obj) -> None:
     """Every value registered for the page, about ``obj``, in one query (kept on the object)."""
-    expressions = {name: fn() for name, fn in _values[page].items()}
     values = {}
-    if expressions:
-        values = type(obj)._default_manager.filter(pk=obj.pk).values(**expressions).first() or {}
-    obj._panel_values = _decoded(expressions, values)
+    if _values[page]:
+        model = type(obj)
+        rows = built_once(("values", page, model), lambda: model._default_manager.values(**_expressions(page)))
+        values = rows.filter(pk=obj.pk).first() or {}
+    obj._panel_values = _decoded(page, values)
 
 
-def with_values(page: str, queryset):
+def with_values(page: str, base: Callable[[], QuerySet]):
     """The page's own lookup of its object with every registered value annotated: the object and its
-    values in one query (then ``take_values`` on the object found)."""
-    return queryset.annotate(**{f"_pv_{name}": fn() for name, fn in _values[page].items()})
+    values in one query (then ``take_values`` on the object found). ``base()`` gives the page's queryset
+    (the same every time: it is built once with the values and copied for each request)."""
+    expressions = {f"_pv_{name}": fn for name, fn in _values[page].items()}
+    return built_once(("with", page, base), lambda: base().annotate(**{k: fn() for k, fn in expressions.items()}))
 
 
 def take_values(page: str, obj):
-    expressions = {name: fn() for name, fn in _values[page].items()}
-    obj._panel_values = _decoded(expressions, {name: obj.__dict__.pop(f"_pv_{name}") for name in expressions})
+    obj._panel_values = _decoded(page, {name: obj.__dict__.pop(f"_pv_{name}") for name in _values[page]})
     return obj
 
 
-def _decoded(expressions: dict, values: dict) -> dict:
-    for name, expression in expressions.items():
-        if isinstance(expression, JSONRows) and name in values:
+def _decoded(page: str, values: dict) -> dict:
+    if page not in _json_values:
+        _json_values[page] = {name for name, e in _expressions(page).items() if isinstance(e, JSONRows)}
+    for name in _json_values[page]:
+        if name in values:
             values[name] = decode_rows(values[name])
     return values
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -77,6 +78,23 @@ def instances(model: type[Model], rows: list[dict]) -> list[Model]:
             setattr(target, field.attname, _typed(field, value))
         out.append(obj)
     return out
+
+
+# Querysets built once, never evaluated themselves: each use takes a copy (``.all()``) and filters that.
+# Resolving the JSON and subquery expressions of a page's selector can cost more than running its query.
+_built: dict[tuple, QuerySet] = {}
+
+
+def built_once(key: tuple, build: Callable[[], QuerySet]) -> QuerySet:
+    """A copy of the queryset ``build()`` made the first time ``key`` was asked for. ``build`` must not
+    depend on the time or the request (filter the copy for those)."""
+    if key not in _built:
+        _built[key] = build()
+    return _built[key].all()
+
+
+def forget_built() -> None:
+    _built.clear()
 
 
 def row_fields(model: type[Model], *related: str) -> dict[str, str]:

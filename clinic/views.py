@@ -94,10 +94,14 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/patient_form.html", {"form": form, "title": "New patient"})
 
 
+def _patients_with_user():
+    return Patient.objects.select_related("user")
+
+
 @clinical_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's selector: the patient with every value the panels of other areas registered, in one query.
-    patient = patient_for(request, pk, queryset=with_values("patient", Patient.objects.select_related("user")))
+    patient = patient_for(request, pk, queryset=with_values("patient", _patients_with_user))
     take_values("patient", patient)
     history, more = patient_trail(patient, 0, HISTORY_ROWS)
     return render(

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
-from clinic.rows import json_rows, related_instances, row_fields
+from clinic.rows import built_once, json_rows, related_instances, row_fields
 from sessions.models import (
     AdministrationKind,
     Alert,
@@ -75,6 +75,12 @@ def live_sessions():
 
 
 def live_rows_with_related(*, skip: tuple[str, ...] = ()):
+    """A copy of ``_live_rows_with_related(skip)``, built once per process (its expressions are the same
+    for every request; the caller filters the copy)."""
+    return built_once(("live_rows_with_related", skip), lambda: _live_rows_with_related(skip))
+
+
+def _live_rows_with_related(skip: tuple[str, ...]):
     """``_live_rows`` with, in the same query, each session's rows of every kind in ``LIVE_RELATED``
     (those in ``skip`` left out) as JSON, whether its patient has open alerts not tied to a session
     (``has_patient_alerts``) and whether it has outcome scores (``has_scores``). ``take_related`` then
