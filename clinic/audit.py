@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models import (
@@ -168,10 +169,16 @@ def _value(f, value):
     return value
 
 
-def _display(f, value) -> str:
-    value = _value(f, value)
+def _is_person(f) -> bool:
+    return f.is_relation and f.related_model is get_user_model()
+
+
+def _display(f, value, data: dict) -> str:
+    """A value as read by ``_value`` (never converted twice), as the page shows it: a person by name."""
     if value is None:
         return "—"
+    if _is_person(f):
+        return data.get(f"{f.attname}__name") or f"#{value}"
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -183,10 +190,11 @@ def _entry(row: dict, prior: dict | None, fields: list) -> Entry | None:
     """One history row (``data``: its visible values by attname) against the prior row of the same object."""
     changes = []
     if prior is not None:
+        before, after = prior["data"] or {}, row["data"] or {}
         for f in fields:
-            old, new = _value(f, (prior["data"] or {}).get(f.attname)), _value(f, (row["data"] or {}).get(f.attname))
+            old, new = _value(f, before.get(f.attname)), _value(f, after.get(f.attname))
             if old != new:
-                changes.append(Change(str(f.verbose_name), _display(f, old), _display(f, new)))
+                changes.append(Change(str(f.verbose_name), _display(f, old, before), _display(f, new, after)))
     if row["type"] == "~" and prior is not None and not changes and not row["reason"]:
         return None  # a save that changed nothing visible
     return Entry(
@@ -275,7 +283,10 @@ def _compiled_trail(patient_model: type[Model], alias: str) -> _Trail:
                         _t_type=F("history_type"),
                         _t_reason=F("history_change_reason"),
                         _t_who=_who(),
-                        _t_data=JSONObject(**{f.attname: F(f.attname) for f in fields}),
+                        _t_data=JSONObject(
+                            **{f.attname: F(f.attname) for f in fields},
+                            **{f"{f.attname}__name": _person(f.name) for f in fields if _is_person(f)},
+                        ),
                     )
                     .values_list(*TRAIL_COLUMNS)
                     .order_by()
@@ -291,8 +302,13 @@ def _compiled_trail(patient_model: type[Model], alias: str) -> _Trail:
 
 def _who():
     """The history row's author as shown: full name, else username, else empty (the system)."""
-    full = Trim(Concat(F("history_user__first_name"), Value(" "), F("history_user__last_name")))
-    return Coalesce(NullIf(full, Value("")), F("history_user__username"), Value(""))
+    return _person("history_user")
+
+
+def _person(link: str):
+    """The person a user link points to, as shown: full name, else username, else empty."""
+    full = Trim(Concat(F(f"{link}__first_name"), Value(" "), F(f"{link}__last_name")))
+    return Coalesce(NullIf(full, Value("")), F(f"{link}__username"), Value(""))
 
 
 @register_patient_history

@@ -22,6 +22,7 @@ from sessions.models import (
     Course,
     Discharge,
     DoseChange,
+    DosingDecision,
     MissedCheck,
     SessionStatus,
     TreatmentSession,
@@ -175,6 +176,7 @@ def monitoring_history(patient):
     yield "Check-in", CheckIn.history.filter(session_id__in=sessions)
     yield "Vitals", VitalsReading.history.filter(session_id__in=sessions)
     yield "Administration", Administration.history.filter(session_id__in=sessions)
+    yield "Dosing decision", DosingDecision.history.filter(session_id__in=sessions)
     yield "Assessment", Assessment.history.filter(session_id__in=sessions)
     yield "Adverse event", AdverseEvent.history.filter(session_id__in=sessions)
     yield "Discharge", Discharge.history.filter(session_id__in=sessions)
