@@ -104,3 +104,15 @@ def test_the_staff_home_runs_the_same_number_of_queries_for_two_patients_and_for
     six, cards = count()
     assert cards == 6
     assert six == two
+
+
+def test_a_card_shows_the_dose_given_to_the_half_milligram_not_rounded(cast):
+    from decimal import Decimal
+
+    session = fm.iv_session(patient=cast.patient_a)
+    fm.checked_in(session, cast.staff)
+    m.session_start_dosing(session=session, by=cast.staff)
+    lot = fm.DrugLotFactory(drug="ketamine", quantity=5000)
+    m.infusion_start(session=session, by=cast.staff, lot=lot, weight_kg=Decimal(95), mg_per_kg=Decimal("0.5"))
+    page = client_for(cast.staff).get("/monitor/").content.decode()
+    assert "47.5 mg" in page and "48 mg" not in page
