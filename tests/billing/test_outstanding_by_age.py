@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def charge(patient, days_ago: int):
-    when = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=days_ago)
+def charge(patient, days_ago: int, hour: int = 9):
+    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    when = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
     return billing.charge_session(session=discharged_session(patient=patient, when=when, given=56))
 
 
@@ -93,7 +94,7 @@ def mixed(prices):
     charge(refunded, 4)
     # Nothing paid; two charges on the same day (the order within a day is the charge's id).
     unpaid = people["unpaid"] = f.PatientFactory(last_name="Unpaid")
-    charge(unpaid, 91), charge(unpaid, 65), charge(unpaid, 65)
+    charge(unpaid, 91), charge(unpaid, 65), charge(unpaid, 65, hour=14)
     # Paid exactly: owes nothing.
     square = people["square"] = f.PatientFactory(last_name="Square")
     s = charge(square, 5)
