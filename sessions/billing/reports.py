@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from clinic.models import Patient
-from sessions.billing import reports_claims
-from sessions.billing.ledger import allocate_oldest_first, balance_expression, balance_in_cents
+from sessions.billing import ageing, reports_claims
 from sessions.billing.pricing import ZERO
 from sessions.billing.report_table import AGE_BUCKETS, Report, fill_period, in_range
-from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
+from sessions.models import Charge, ChargeKind, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
@@ -173,68 +171,35 @@ def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None)
 
 
 def outstanding_by_age(
-    *, today: dt.date | None = None, start: dt.date | None = None, end: dt.date | None = None
+    *, today: dt.date | None = None, start: dt.date | None = None, end: dt.date | None = None, page: int | None = None
 ) -> Report:
     """Unpaid amounts by the age of the charge; payments fall on each patient's oldest charges first
     (over all charges, so a range shows what is still owed for the services in it).
 
-    Two queries whatever the history: the patients who owe something now (their balance summed in the
-    database over the patient indexes of charges, adjustments and payments), then only those patients'
-    charges with their adjustments summed. What was paid is the charges less the balance.
+    One query whatever the history (``ageing.owed_by_age``: the allocation as a window sum in the
+    database): page ``page`` of the debtors, or all of them (the CSV) when ``page`` is None, with the
+    totals of the whole report. A page past the last shows the last page.
     """
     today = today or timezone.localdate()
-    debtors = {
-        pk: (f"{first} {last}", balance_in_cents(balance))
-        for pk, first, last, balance in Patient.objects.annotate(balance=balance_expression())
-        .filter(balance__gt=0)
-        .values_list("pk", "first_name", "last_name", "balance")
-        .order_by()
-    }
-    signed_adj = Case(
-        When(adjustments__direction=AdjustmentDirection.INCREASE, then=F("adjustments__amount")),
-        When(adjustments__direction=AdjustmentDirection.REDUCE, then=-F("adjustments__amount")),
-        default=Value(ZERO),
-        output_field=MONEY,
-    )
-    charges = (
-        Charge.objects.filter(patient_id__in=list(debtors))
-        .annotate(adj=Coalesce(Sum(signed_adj), Value(ZERO), output_field=MONEY))
-        .values("pk", "patient_id", "service_date", "patient_part", "adj")
-        .order_by("patient_id", "service_date", "pk")
-    )
-    per_patient: dict[int, list[dict]] = defaultdict(list)
-    for c in charges:
-        per_patient[c["patient_id"]].append(c)
-    rows, totals = [], {"patient": "Total", **dict.fromkeys(AGE_BUCKETS, ZERO), "total": ZERO}
-    for pid, items in per_patient.items():
-        name, balance = debtors[pid]
-        nets = [(c["pk"], c["patient_part"] + c["adj"]) for c in items]
-        paid, _ = allocate_oldest_first(nets, sum((n for _, n in nets), ZERO) - balance)
-        row = {"patient_id": pid, "patient": name, **dict.fromkeys(AGE_BUCKETS, ZERO)}
-        for c in items:
-            owed = c["patient_part"] + c["adj"] - paid[c["pk"]]
-            if owed <= 0 or (start and c["service_date"] < start) or (end and c["service_date"] > end):
-                continue
-            age = (today - c["service_date"]).days
-            bucket = AGE_BUCKETS[0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3]
-            row[bucket] += owed
-        row["total"] = sum((row[b] for b in AGE_BUCKETS), ZERO)
-        if row["total"] > 0:
-            rows.append(row)
-            for b in (*AGE_BUCKETS, "total"):
-                totals[b] += row[b]
-    rows.sort(key=lambda r: r["total"], reverse=True)
+    aged = ageing.owed_by_age(today=today, start=start, end=end, page=page)
+    if page is not None and page > 1 and not aged.rows:
+        last = max(1, -(-ageing.owed_by_age(today=today, start=start, end=end, page=1).count // ageing.PAGE_ROWS))
+        if last < page:
+            page = last
+            aged = ageing.owed_by_age(today=today, start=start, end=end, page=page)
     report = Report(
         "outstanding-by-age",
         "Outstanding balances by age",
         "What patients still owe, by days since the service; payments settle the oldest charges first.",
         [("patient", "Patient"), *[(b, b) for b in AGE_BUCKETS], ("total", "Total")],
-        rows,
+        aged.rows,
         "bar",
         "patient",
         [(b, b) for b in AGE_BUCKETS],
-        totals=totals,
+        totals=aged.totals,
     )
+    if page is not None:
+        report.paging = Paginator(range(aged.count), ageing.PAGE_ROWS).get_page(page)
     return report
 
 
@@ -251,15 +216,21 @@ ALL_REPORTS = {**REPORTS, **reports_claims.REPORTS}
 OPEN_BALANCES = "outstanding-by-age"
 
 
-def report_run(slug: str, *, start: dt.date | None = None, end: dt.date | None = None, today=None) -> Report:
+def report_run(
+    slug: str, *, start: dt.date | None = None, end: dt.date | None = None, today=None, page: int | None = None
+) -> Report:
     """The report ``slug`` over the dates asked for. Without dates every report covers the default period
-    (the last 12 full months up to today, clinic time) except the open balances, which are all owed now."""
+    (the last 12 full months up to today, clinic time) except the open balances, which are all owed now.
+    ``page`` is for the reports that page their rows (the open balances): None is every row (the CSV)."""
     today = today or timezone.localdate()
     build = ALL_REPORTS[slug][1]
     if slug != OPEN_BALANCES:
         start, end = fill_period(start, end, today)
-    aged = "today" in inspect.signature(build).parameters
-    report = build(start=start, end=end, **({"today": today} if aged else {}))
+    accepts = inspect.signature(build).parameters
+    extra = {"today": today} if "today" in accepts else {}
+    if "page" in accepts:
+        extra["page"] = page
+    report = build(start=start, end=end, **extra)
     report.start, report.end = start, end
     report.period = period_text(start, end) if start or end else f"all open balances on {today:%d %b %Y}"
     return report

@@ -41,17 +41,25 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/billing/reports.html", {"reports": REPORTS})
 
 
-def _report(request: HttpRequest, slug: str):
+def _report(request: HttpRequest, slug: str, *, paged: bool = False):
     """The report for the dates asked for; without dates (or with dates it refuses) the report's
-    default period, which the form then shows filled in."""
+    default period, which the form then shows filled in. ``paged``: the page of rows asked for (a report
+    that pages its rows), else every row."""
     if slug not in REPORTS:
         raise Http404("No such report.")
     form = DateRangeForm(request.GET if {"start", "end"} & set(request.GET) else None)
     start, end = form.range()
-    report = report_run(slug, start=start, end=end)
+    report = report_run(slug, start=start, end=end, page=_page_number(request) if paged else None)
     if form.is_bound and not form.is_valid():
         return report, form  # what was typed stays, with its message beside the field
     return report, DateRangeForm(initial={"start": report.start, "end": report.end})
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
 
 
 def _period_query(report) -> str:
@@ -60,7 +68,7 @@ def _period_query(report) -> str:
 
 @admin_required
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    report, form = _report(request, slug)
+    report, form = _report(request, slug, paged=True)
     return render(
         request,
         "sessions/billing/report.html",
@@ -69,6 +77,7 @@ def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "range_form": form,
             "query": _period_query(report),
             "reports": REPORTS,
+            "page": report.paging,
             "chart": {**report.chart(), "stacked": slug == "outstanding-by-age"},
             "currency": ClinicSettings.load().currency,
         },
