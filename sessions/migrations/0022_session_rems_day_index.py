@@ -1,0 +1,22 @@
+from django.db import migrations, models
+from django.db.models.functions import Coalesce
+
+
+class Migration(migrations.Migration):
+    """The REMS list's index: discharged sessions by REMS day (discharge, else planned start), with the course."""
+
+    dependencies = [
+        ("treatment", "0020_billing_report_indexes"),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="treatmentsession",
+            index=models.Index(
+                models.F("status"),
+                Coalesce("discharged_at", "planned_start"),
+                models.F("course"),
+                name="session_rems_day_idx",
+            ),
+        ),
+    ]
