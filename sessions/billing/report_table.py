@@ -6,6 +6,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from django.core.paginator import Page
+
 from clinic import csvsafe
 
 DEFAULT_MONTHS = 12  # a report without dates covers the last 12 full months and this month up to today
@@ -77,6 +79,7 @@ class Report:
     period: str = ""
     start: dt.date | None = None
     end: dt.date | None = None
+    pager: Page | None = None  # the page of rows shown, for a report that pages them; None: every row
 
     def chart(self) -> dict:
         return {

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -17,7 +18,7 @@ from sessions.billing import reports_claims
 from sessions.billing.ledger import allocate_oldest_first, balance_expression, balance_in_cents
 from sessions.billing.pricing import ZERO
 from sessions.billing.report_table import AGE_BUCKETS, Report, fill_period, in_range
-from sessions.models import AdjustmentDirection, Charge, ChargeKind, Payment, PaymentKind
+from sessions.models import AdjustmentDirection, Charge, ChargeKind, Course, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
@@ -135,23 +136,60 @@ def revenue_by_payer(*, start: dt.date | None = None, end: dt.date | None = None
     )
 
 
-def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
-    rows = list(
-        in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
-        .values(
-            course_id=F("session__course_id"),
-            protocol=F("session__course__protocol__name"),
-            first=F("patient__first_name"),
-            last=F("patient__last_name"),
-            started=F("session__course__start_date"),
-        )
+COURSES_PER_PAGE = 50  # rows of the cost-per-course page; its CSV has every course
+
+
+def cost_per_course(
+    *, start: dt.date | None = None, end: dt.date | None = None, page: int | str | None = None
+) -> Report:
+    """Session charges per course over the period, one page of ``COURSES_PER_PAGE`` courses (``page`` None:
+    every course, for the CSV), oldest course first, with the totals of the whole period.
+
+    Three queries whatever the period holds: the totals (one aggregate over the period's session charges),
+    the page's courses with their sessions, charged and patient part (summed in the database, grouped by
+    course start and course), then the names of those courses. Each reads the charges from the covering
+    (kind, service date, session, …) index and the course of each charge from the (id, course) index of
+    the sessions (migration 0022). Only the average per session (charged ÷ sessions, to the cent, as
+    before) is worked out here, for the rows shown and the total.
+    """
+    charges = in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
+    totals = charges.aggregate(
+        courses=Count("session__course_id", distinct=True),
+        sessions=Count("pk"),
+        charged=Coalesce(Sum("total"), Value(ZERO), output_field=MONEY),
+        patient=Coalesce(Sum("patient_part"), Value(ZERO), output_field=MONEY),
+    )
+    per_course = (
+        charges.values(started=F("session__course__start_date"), course_id=F("session__course_id"))
         .annotate(sessions=Count("pk"), charged=Sum("total"), patient=Sum("patient_part"))
         .order_by("started", "course_id")
     )
+    pager = None
+    if page is not None:
+        pager = Paginator(range(totals["courses"]), COURSES_PER_PAGE).get_page(page)
+        offset = (pager.number - 1) * COURSES_PER_PAGE
+        per_course = per_course[offset : offset + COURSES_PER_PAGE]
+    rows = list(per_course)
+    courses = Course.objects.filter(
+        pk__in=[r["course_id"] for r in rows] if pager else charges.values("session__course_id")
+    )
+    names = {
+        pk: (f"#{pk} {first} {last}", protocol)
+        for pk, first, last, protocol in courses.values_list(
+            "pk", "patient__first_name", "patient__last_name", "protocol__name"
+        ).order_by()
+    }
     for r in rows:
-        r["course"] = f"#{r['course_id']} {r['first']} {r['last']}"
+        r["course"], r["protocol"] = names[r["course_id"]]
         r["started"] = r["started"].isoformat()
-        r["per_session"] = (r["charged"] / r["sessions"]).quantize(Decimal("0.01")) if r["sessions"] else ZERO
+        r["per_session"] = _per_session(r["charged"], r["sessions"])
+    totals = {
+        "course": f"Total: {totals['courses']} courses",
+        "sessions": totals["sessions"],
+        "charged": totals["charged"],
+        "patient": totals["patient"],
+        "per_session": _per_session(totals["charged"], totals["sessions"]),
+    }
     return Report(
         "cost-per-course",
         "Cost per course",
@@ -169,7 +207,13 @@ def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None)
         "bar",
         "course",
         [("charged", "Charged"), ("patient", "Patient part")],
+        totals=totals,
+        pager=pager,
     )
+
+
+def _per_session(charged: Decimal | None, sessions: int) -> Decimal:
+    return (charged / sessions).quantize(Decimal("0.01")) if sessions and charged is not None else ZERO
 
 
 def outstanding_by_age(
@@ -251,15 +295,19 @@ ALL_REPORTS = {**REPORTS, **reports_claims.REPORTS}
 OPEN_BALANCES = "outstanding-by-age"
 
 
-def report_run(slug: str, *, start: dt.date | None = None, end: dt.date | None = None, today=None) -> Report:
+def report_run(
+    slug: str, *, start: dt.date | None = None, end: dt.date | None = None, today=None, page: int | None = None
+) -> Report:
     """The report ``slug`` over the dates asked for. Without dates every report covers the default period
-    (the last 12 full months up to today, clinic time) except the open balances, which are all owed now."""
+    (the last 12 full months up to today, clinic time) except the open balances, which are all owed now.
+    ``page``: the page of rows to show, for a report that pages them (cost per course); None: every row."""
     today = today or timezone.localdate()
     build = ALL_REPORTS[slug][1]
     if slug != OPEN_BALANCES:
         start, end = fill_period(start, end, today)
-    aged = "today" in inspect.signature(build).parameters
-    report = build(start=start, end=end, **({"today": today} if aged else {}))
+    params = inspect.signature(build).parameters
+    extra = {**({"today": today} if "today" in params else {}), **({"page": page} if "page" in params else {})}
+    report = build(start=start, end=end, **extra)
     report.start, report.end = start, end
     report.period = period_text(start, end) if start or end else f"all open balances on {today:%d %b %Y}"
     return report

@@ -41,14 +41,15 @@ def report_index(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/billing/reports.html", {"reports": REPORTS})
 
 
-def _report(request: HttpRequest, slug: str):
+def _report(request: HttpRequest, slug: str, *, paged: bool = False):
     """The report for the dates asked for; without dates (or with dates it refuses) the report's
-    default period, which the form then shows filled in."""
+    default period, which the form then shows filled in. ``paged``: the page of rows asked for (a report
+    that pages its rows), else every row (the CSV)."""
     if slug not in REPORTS:
         raise Http404("No such report.")
     form = DateRangeForm(request.GET if {"start", "end"} & set(request.GET) else None)
     start, end = form.range()
-    report = report_run(slug, start=start, end=end)
+    report = report_run(slug, start=start, end=end, page=(request.GET.get("page") or 1) if paged else None)
     if form.is_bound and not form.is_valid():
         return report, form  # what was typed stays, with its message beside the field
     return report, DateRangeForm(initial={"start": report.start, "end": report.end})
@@ -60,7 +61,7 @@ def _period_query(report) -> str:
 
 @admin_required
 def report_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    report, form = _report(request, slug)
+    report, form = _report(request, slug, paged=True)
     return render(
         request,
         "sessions/billing/report.html",

@@ -198,6 +198,8 @@ class TreatmentSession(models.Model):
                 name="session_rems_day_idx",
             ),
             models.Index(fields=["course", "number"]),
+            # The course of a charge's session without reading the session's row (cost per course).
+            models.Index(fields=["id", "course"], name="session_id_course_idx"),
         ]
 
     def __str__(self) -> str:
