@@ -8,14 +8,14 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from sessions.billing import ageing, reports_claims
 from sessions.billing.pricing import ZERO
 from sessions.billing.report_table import AGE_BUCKETS, Report, fill_period, in_range
-from sessions.models import Charge, ChargeKind, Payment, PaymentKind
+from sessions.models import Charge, ChargeKind, Course, Payment, PaymentKind
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 
@@ -133,23 +133,69 @@ def revenue_by_payer(*, start: dt.date | None = None, end: dt.date | None = None
     )
 
 
-def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None) -> Report:
-    rows = list(
-        in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
-        .values(
-            course_id=F("session__course_id"),
-            protocol=F("session__course__protocol__name"),
-            first=F("patient__first_name"),
-            last=F("patient__last_name"),
-            started=F("session__course__start_date"),
-        )
-        .annotate(sessions=Count("pk"), charged=Sum("total"), patient=Sum("patient_part"))
-        .order_by("started", "course_id")
+COURSES_PER_PAGE = 50  # rows of the cost-per-course page; its CSV has every course
+
+
+def cost_per_course(
+    *, start: dt.date | None = None, end: dt.date | None = None, page: int | str | None = None
+) -> Report:
+    """Session charges per course over the period, one page of ``COURSES_PER_PAGE`` courses (``page`` None:
+    every course, for the CSV), oldest course first, with the totals of the whole period.
+
+    Three queries whatever the period holds: the totals (one aggregate over the period's session charges,
+    from the covering (kind, service date, …) index of the charges: migration 0022); the page's courses with
+    their sessions, charged and patient part, summed in the database grouped by course start and course,
+    with the number of courses counted over the groups (``COUNT(*) OVER ()``) so that the period's charges
+    are joined to their sessions once; then the names of those courses (the CSV: every course, named in the
+    grouped query itself). A page past the last shows the last (two more queries). Only the average per session (charged ÷ sessions, to the cent, as before) is worked
+    out here, for the rows shown and the total.
+    """
+    charges = in_range(Charge.objects.filter(kind=ChargeKind.SESSION), "service_date", start, end)
+    totals = charges.aggregate(
+        sessions=Count("pk"),
+        charged=Coalesce(Sum("total"), Value(ZERO), output_field=MONEY),
+        patient=Coalesce(Sum("patient_part"), Value(ZERO), output_field=MONEY),
     )
+    sums = {"sessions": Count("pk"), "charged": Sum("total"), "patient": Sum("patient_part")}
+    by_course = {"started": F("session__course__start_date"), "course_id": F("session__course_id")}
+    pager = None
+    if page is None:  # every course, named in the same query
+        names = {
+            "first": F("patient__first_name"),
+            "last": F("patient__last_name"),
+            "protocol": F("session__course__protocol__name"),
+        }
+        rows = list(charges.values(**by_course, **names).annotate(**sums).order_by("started", "course_id"))
+        count = len(rows)
+    else:
+        per_course = (
+            charges.values(**by_course).annotate(**sums, courses=Window(Count("*"))).order_by("started", "course_id")
+        )
+        number = _page_number(page)
+        rows = list(per_course[(number - 1) * COURSES_PER_PAGE : number * COURSES_PER_PAGE])
+        if not rows and number > 1:  # past the last page: show the last one
+            first = list(per_course[:1])
+            number = max(1, -(-(first[0]["courses"] if first else 0) // COURSES_PER_PAGE))
+            rows = list(per_course[(number - 1) * COURSES_PER_PAGE : number * COURSES_PER_PAGE])
+        count = rows[0]["courses"] if rows else 0
+        pager = Paginator(range(count), COURSES_PER_PAGE).page(number if rows else 1)
+        named = Course.objects.filter(pk__in=[r["course_id"] for r in rows]).values_list(
+            "pk", "patient__first_name", "patient__last_name", "protocol__name"
+        )
+        by_pk = {pk: {"first": first, "last": last, "protocol": protocol} for pk, first, last, protocol in named}
+        for r in rows:
+            r.update(by_pk[r["course_id"]])
     for r in rows:
         r["course"] = f"#{r['course_id']} {r['first']} {r['last']}"
         r["started"] = r["started"].isoformat()
-        r["per_session"] = (r["charged"] / r["sessions"]).quantize(Decimal("0.01")) if r["sessions"] else ZERO
+        r["per_session"] = _per_session(r["charged"], r["sessions"])
+    totals = {
+        "course": f"Total: {count} courses",
+        "sessions": totals["sessions"],
+        "charged": totals["charged"],
+        "patient": totals["patient"],
+        "per_session": _per_session(totals["charged"], totals["sessions"]),
+    }
     return Report(
         "cost-per-course",
         "Cost per course",
@@ -167,7 +213,20 @@ def cost_per_course(*, start: dt.date | None = None, end: dt.date | None = None)
         "bar",
         "course",
         [("charged", "Charged"), ("patient", "Patient part")],
+        totals=totals,
+        paging=pager,
     )
+
+
+def _page_number(page: int | str) -> int:
+    try:
+        return max(1, int(page))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _per_session(charged: Decimal | None, sessions: int) -> Decimal:
+    return (charged / sessions).quantize(Decimal("0.01")) if sessions and charged is not None else ZERO
 
 
 def outstanding_by_age(

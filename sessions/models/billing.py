@@ -247,7 +247,13 @@ class Charge(models.Model):
 
     class Meta:
         ordering = ["service_date", "pk"]
-        indexes = [models.Index(fields=["patient", "service_date"])]
+        indexes = [
+            models.Index(fields=["patient", "service_date"]),
+            # Cost per course: a period's session charges with what it sums, read from the index alone.
+            models.Index(
+                fields=["kind", "service_date", "session", "total", "patient_part"], name="charge_kind_period_idx"
+            ),
+        ]
         constraints = [
             *non_negative("total", "payer_part", "savings_part", "patient_part", "deductible_applied", prefix="charge"),
             models.CheckConstraint(

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -188,7 +189,17 @@ class TreatmentSession(models.Model):
             models.Index(fields=["patient", "planned_start"]),
             models.Index(fields=["status", "planned_start"]),
             models.Index(fields=["status", "discharged_at"]),
+            # The REMS list: its window, tab counts and newest-first order on the REMS day (discharge, else
+            # planned start), with the course for the esketamine test, read from the index alone.
+            models.Index(
+                models.F("status"),
+                Coalesce("discharged_at", "planned_start"),
+                models.F("course"),
+                name="session_rems_day_idx",
+            ),
             models.Index(fields=["course", "number"]),
+            # The course of a charge's session without reading the session's row (cost per course).
+            models.Index(fields=["id", "course"], name="session_id_course_idx"),
         ]
 
     def __str__(self) -> str:

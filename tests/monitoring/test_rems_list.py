@@ -92,3 +92,31 @@ def test_the_list_is_paged_fifty_forms_at_a_time_newest_first(frozen, staff_clie
     r = staff_client.get(reverse("rems_list") + "?page=99")
     assert r.status_code == 200 and "Page 2 of 2" in r.content.decode()
     assert staff_client.get(reverse("rems_list") + "?page=x&status=bogus").status_code == 200
+
+
+def test_a_session_without_a_discharge_time_is_listed_by_its_planned_start(frozen, staff_client, cast):
+    cs = f.clinic_settings()
+    recent, old = _discharged(3), _discharged(200)
+    TreatmentSession.objects.filter(pk__in=[recent.pk, old.pk]).update(discharged_at=None)
+    page = rems.rems_page(cs)
+    assert [r["s"].pk for r in page.rows] == [recent.pk]
+    assert page.counts == {"to_submit": 1, "submitted": 0, "overdue": 0}
+    assert [r["s"].pk for r in rems.rems_page(cs, wanted="overdue", whole_history=True).rows] == [old.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_the_list_reads_the_window_as_one_index_range_newest_first(frozen, staff_client, cast):
+    cs = f.clinic_settings()
+    for i in range(8):
+        _discharged(i * 20 + 1, submitted_by=cast.staff if i % 2 else None)
+    for wanted in ("", "to_submit", "overdue", "submitted"):
+        with CaptureQueriesContext(connection) as ctx:
+            rems.rems_page(cs, wanted=wanted)
+        plans = []
+        with connection.cursor() as cursor:
+            for query in ctx.captured_queries:
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans += [row[-1] for row in cursor.fetchall()]
+        sessions = [p for p in plans if " treatment_treatmentsession " in f"{p} "]
+        assert sessions and all("USING INDEX session_rems_day_idx" in p for p in sessions), plans
+        assert not [p for p in plans if "MULTI-INDEX OR" in p or p == "USE TEMP B-TREE FOR ORDER BY"], plans
