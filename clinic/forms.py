@@ -43,7 +43,15 @@ class ActionForm(forms.Form):
         self.helper.form_action = action
         if self.layout is not None:
             self.helper.layout = self.layout
-        self.helper.add_input(Submit("submit", self.submit_label, css_class=self.submit_class))
+        self.helper.add_input(button(self.submit_label, self.submit_class))
+
+
+def button(label: str, css_class: str) -> Submit:
+    """A submit button styled by ``css_class`` alone (crispy's ``Submit`` adds ``btn-primary`` to any class
+    given, which turned an outline-danger button into dark red text on blue)."""
+    submit = Submit("submit", label)
+    submit.field_classes = f"btn {css_class}"
+    return submit
 
 
 class CrispyMixin:

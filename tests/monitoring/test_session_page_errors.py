@@ -61,3 +61,26 @@ def test_a_wrong_password_is_announced_to_screen_readers(cast):
 
     page = Client().post("/accounts/login/", {"username": cast.staff.username, "password": "nope"}).content.decode()
     assert 'role="alert" id="login-error"' in page and 'aria-describedby="login-error"' in page
+
+
+def test_the_defer_button_is_an_outline_danger_button_and_not_also_primary():
+    from crispy_forms.utils import render_crispy_form
+
+    from sessions.monitoring.forms import DeferForm
+
+    html = render_crispy_form(DeferForm(action="/x/"))
+    assert 'class="btn btn-outline-danger"' in html and "btn-primary" not in html
+
+
+def test_a_nurse_is_not_told_a_decision_is_needed_once_the_prescriber_made_it(cast):
+    from sessions.models import Decision
+    from sessions.monitoring import services as m
+    from tests.conftest import client_for
+    from tests.factories_monitoring import checked_in, esketamine_session
+
+    session = checked_in(esketamine_session(patient=cast.patient_a), cast.staff, systolic=152, diastolic=88)
+    page = client_for(cast.staff).get(f"/sessions/{session.pk}/").content.decode()
+    assert "A prescriber must record the decision" in page
+    m.dosing_decision_record(session=session, by=cast.prescriber, decision=Decision.PROCEED, reason="Baseline 150s")
+    page = client_for(cast.staff).get(f"/sessions/{session.pk}/").content.decode()
+    assert "A prescriber must record the decision" not in page and "Baseline 150s" in page
