@@ -53,7 +53,7 @@ def _balances_sql() -> tuple[str, list]:
     SELECT patient_id, patient_part AS amount FROM {charge}
     UNION ALL SELECT patient_id, CASE WHEN direction = %s THEN amount ELSE -amount END FROM {adjustment}
     UNION ALL SELECT patient_id, CASE WHEN kind = %s THEN amount ELSE -amount END FROM {payment}
-  ) entries GROUP BY patient_id"""  # noqa: S608 - our own table names; every value is a parameter
+  ) entries GROUP BY patient_id"""  # noqa: S608  # nosec B608 - our own table names; every value is a parameter
     return sql, [AdjustmentDirection.INCREASE, PaymentKind.REFUND]
 
 
@@ -62,9 +62,9 @@ def _adjusted(adjustment: str) -> tuple[str, str, str]:
     on SQLite, grouped in one pass on PostgreSQL (see ``_balances_sql``)."""
     signed = "SUM(CASE WHEN a.direction = %s THEN a.amount WHEN a.direction = %s THEN -a.amount ELSE 0 END)"
     if connection.vendor != "postgresql":
-        per_charge = f"SELECT ROUND({signed} * 100) FROM {adjustment} a WHERE a.charge_id = c.id"  # noqa: S608
+        per_charge = f"SELECT ROUND({signed} * 100) FROM {adjustment} a WHERE a.charge_id = c.id"  # noqa: S608  # nosec B608
         return "", "", f"COALESCE(({per_charge}), 0)"
-    grouped = f"SELECT a.charge_id, ROUND({signed} * 100) FROM {adjustment} a GROUP BY a.charge_id"  # noqa: S608
+    grouped = f"SELECT a.charge_id, ROUND({signed} * 100) FROM {adjustment} a GROUP BY a.charge_id"  # noqa: S608  # nosec B608
     cte = f"charge_adjustment (charge_id, cents) AS ({grouped}),"
     return cte, "LEFT JOIN charge_adjustment ca ON ca.charge_id = c.id", "COALESCE(ca.cents, 0)"
 
@@ -111,7 +111,7 @@ SELECT pp.patient_id, p.first_name, p.last_name, {", ".join(f"pp.b{i}" for i in 
 FROM per_patient pp JOIN {patient} p ON p.{q(Patient._meta.pk.column)} = pp.patient_id
 WHERE pp.total > 0
 ORDER BY pp.total DESC, pp.patient_id{" LIMIT %s OFFSET %s" if paged else ""}
-"""  # noqa: S608 - our own table names and fixed fragments; every value is a parameter
+"""  # noqa: S608  # nosec B608 - our own table names and fixed fragments; every value is a parameter
 
 
 def _money(cents) -> Decimal:
