@@ -122,7 +122,9 @@ def history(n: int, admin, first: int = 0) -> None:
         session = claimable_session(patient=patient, when=today - dt.timedelta(days=2 + (i * 5) % 300))
         charge = session.charge
         if i % 3 == 0 and charge.patient_part:
-            billing.payment_record(patient=patient, amount=charge.patient_part / 2, method="card", on=today.date())
+            billing.payment_record(
+                patient=patient, amount=charge.patient_part / 2, method="card", on=timezone.localdate()
+            )
         if i % 4 == 0 and charge.patient_part:
             billing.adjustment_record(
                 charge=charge, kind="write_off", direction="reduce", amount=D("5"), reason="Goodwill"
