@@ -171,7 +171,7 @@ def cost_per_course(
         per_course = (
             charges.values(**by_course).annotate(**sums, courses=Window(Count("*"))).order_by("started", "course_id")
         )
-        number = _page_number(page)
+        number = page_number(page)
         rows = list(per_course[(number - 1) * COURSES_PER_PAGE : number * COURSES_PER_PAGE])
         if not rows and number > 1:  # past the last page: show the last one
             first = list(per_course[:1])
@@ -218,7 +218,8 @@ def cost_per_course(
     )
 
 
-def _page_number(page: int | str) -> int:
+def page_number(page: int | str | None) -> int:
+    """The page of rows asked for (from the address, say); anything but a positive number is the first."""
     try:
         return max(1, int(page))
     except (TypeError, ValueError):

@@ -16,7 +16,7 @@ from clinic.forms import DateInput
 from clinic.models import ClinicSettings
 from sessions.billing.report_table import period_problem
 from sessions.billing.reports import ALL_REPORTS as REPORTS
-from sessions.billing.reports import report_run
+from sessions.billing.reports import page_number, report_run
 
 
 class DateRangeForm(forms.Form):
@@ -49,17 +49,10 @@ def _report(request: HttpRequest, slug: str, *, paged: bool = False):
         raise Http404("No such report.")
     form = DateRangeForm(request.GET if {"start", "end"} & set(request.GET) else None)
     start, end = form.range()
-    report = report_run(slug, start=start, end=end, page=_page_number(request) if paged else None)
+    report = report_run(slug, start=start, end=end, page=page_number(request.GET.get("page")) if paged else None)
     if form.is_bound and not form.is_valid():
         return report, form  # what was typed stays, with its message beside the field
     return report, DateRangeForm(initial={"start": report.start, "end": report.end})
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        return 1
 
 
 def _period_query(report) -> str:
