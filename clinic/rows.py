@@ -12,9 +12,11 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import F, Model, QuerySet, StringAgg, Subquery, TextField, Value
+from django.db.models.base import ModelState
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -43,17 +45,48 @@ def decode_rows(text: str | None) -> list[dict]:
     return json.loads(f"[{text or ''}]")
 
 
-def _typed(field, value):
-    if value is None:
-        return None
-    if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
-        when = parse_datetime(value)
-        return when.replace(tzinfo=dt.UTC) if timezone.is_naive(when) else when  # SQLite: UTC, no offset
-    if field.get_internal_type() == "DecimalField":  # a JSON number: back to the column's places
-        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
-    if field.get_internal_type() == "JSONField":
-        return json.loads(value) if isinstance(value, str) else value
-    return field.to_python(value)
+def _converter(field) -> Callable:
+    """How a JSON value of ``field`` becomes the Python value the ORM would have read."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+
+        def when(value):
+            if not isinstance(value, str):
+                return value
+            parsed = parse_datetime(value)
+            return parsed.replace(tzinfo=dt.UTC) if timezone.is_naive(parsed) else parsed  # SQLite: UTC, no offset
+
+        return when
+    if kind == "DecimalField":  # a JSON number: back to the column's places
+        places = Decimal(1).scaleb(-field.decimal_places)
+        return lambda value: Decimal(str(value)).quantize(places)
+    if kind == "JSONField":
+        return lambda value: json.loads(value) if isinstance(value, str) else value
+    return field.to_python
+
+
+@cache
+def _plan(model: type[Model], keys: tuple[str, ...]) -> tuple:
+    """For each key of a row: the foreign keys to follow, the attname to set and its converter."""
+    steps = []
+    for key in keys:
+        names, rels, target = key.split("__"), [], model
+        for name in names[:-1]:
+            rel = target._meta.get_field(name)
+            rels.append(rel)
+            target = rel.related_model
+        field = target._meta.pk if names[-1] == "pk" else target._meta.get_field(names[-1])
+        steps.append((key, tuple(rels), field.attname, _converter(field)))
+    return tuple(steps)
+
+
+def _loaded(model: type[Model]) -> Model:
+    """An empty object of ``model`` as ``from_db`` makes one (no ``__init__``: the row sets every column read;
+    a column not read is deferred, so reading it queries rather than showing a default)."""
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj._state.adding = False
+    return obj
 
 
 def instances(model: type[Model], rows: list[dict]) -> list[Model]:
@@ -61,21 +94,20 @@ def instances(model: type[Model], rows: list[dict]) -> list[Model]:
     foreign keys whose related objects are built too; values typed by their fields."""
     out = []
     for row in rows:
-        obj = model()
-        for key, value in row.items():
-            target, names = obj, key.split("__")
-            if value is None and len(names) > 1:
-                continue  # no related row (a null foreign key)
-            for name in names[:-1]:
-                rel = type(target)._meta.get_field(name)
-                cached = rel.get_cached_value(target, default=None)
-                if cached is None:
-                    cached = rel.related_model()
-                    rel.set_cached_value(target, cached)
-                target = cached
-            meta = type(target)._meta
-            field = meta.pk if names[-1] == "pk" else meta.get_field(names[-1])
-            setattr(target, field.attname, _typed(field, value))
+        obj = _loaded(model)
+        for key, rels, attname, convert in _plan(model, tuple(row)):
+            value = row[key]
+            target = obj
+            if rels:
+                if value is None:
+                    continue  # no related row (a null foreign key)
+                for rel in rels:
+                    cached = rel.get_cached_value(target, default=None)
+                    if cached is None:
+                        cached = _loaded(rel.related_model)
+                        rel.set_cached_value(target, cached)
+                    target = cached
+            target.__dict__[attname] = None if value is None else convert(value)
         out.append(obj)
     return out
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic.models import ClinicSettings, OpeningHours, StaffShift
 from clinic.places import Closure
-from clinic.rows import PERSON_FIELDS, in_model_order, row_fields, rows_at_once
+from clinic.rows import PERSON_FIELDS, in_model_order, instances, row_fields, rows_at_once
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,22 @@ def test_rows_sort_as_their_meta_ordering_sorts_them_descending_keys_included():
     when = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
     alerts = [Alert(pk=1, raised_at=when), Alert(pk=3, raised_at=when), Alert(pk=2, raised_at=when + dt.timedelta(1))]
     assert [a.pk for a in in_model_order(Alert, alerts)] == [2, 3, 1]  # ordering = ["-raised_at", "-pk"]
+
+
+def test_a_column_a_json_row_did_not_bring_is_read_from_the_database_never_shown_as_a_default():
+    f.clinic_settings()
+    shift = f.StaffShiftFactory(date=MONDAY, staff__email="night.nurse@example.test")
+    (row,) = _read(MONDAY, MONDAY)["shifts"]
+    assert row.staff.pk == shift.staff.pk and "email" not in row.staff.__dict__  # not one of PERSON_FIELDS
+    with CaptureQueriesContext(connection) as ctx:
+        email = row.staff.email
+    assert email == "night.nurse@example.test" and len(ctx.captured_queries) == 1
+
+
+def test_a_null_foreign_key_in_a_json_row_reads_as_none_without_a_query():
+    from sessions.models import Alert
+
+    (alert,) = instances(Alert, [{"id": 5, "acknowledged_by_id": None, "acknowledged_by__username": None}])
+    with CaptureQueriesContext(connection) as ctx:
+        assert alert.pk == 5 and alert.acknowledged_by is None
+    assert ctx.captured_queries == []
