@@ -76,8 +76,15 @@ def write_pending_reads(request: HttpRequest) -> None:
 
 def patient_row_or_404(request: HttpRequest, queryset, **lookup):
     """One row of one patient's data (a session, a course, a payment…; anything with ``patient_id``),
-    404 when there is none; the read is logged. Role checks stay with the view's decorator."""
-    row = get_object_or_404(queryset, **lookup)
+    404 when there is none; the read is logged. ``queryset`` may also be the rows already read. Role checks stay with the view's decorator."""
+    if isinstance(queryset, list):  # the rows a selector already read by key (``clinic.compiled``): one or none
+        if lookup or len(queryset) > 1:
+            raise TypeError("patient_row_or_404: give the rows of one key, without a lookup.")
+        if not queryset:
+            raise Http404("No such row.")
+        row = queryset[0]
+    else:
+        row = get_object_or_404(queryset, **lookup)
     note_patient_access(request, row.patient_id)
     return row
 

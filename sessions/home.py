@@ -43,7 +43,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
     # The page's one read of the day's sessions: the day by chair and the cards of patients in a chair.
-    day_rows = list(day_sessions(today, settings.tz))
+    day_rows = day_sessions(today, settings.tz)
     context = {
         **board_for_day(day_rows),
         "today": today,

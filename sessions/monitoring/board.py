@@ -60,7 +60,7 @@ def board_context(now=None, *, day_rows: list[TreatmentSession] | None = None) -
     now = now or timezone.now()
     today = timezone.localdate(now, timezone=cs.tz)
     if day_rows is None:
-        sessions = list(day_sessions(today, cs.tz).filter(status__in=IN_CLINIC_STATUSES))
+        sessions = day_sessions(today, cs.tz, in_chair=True)
     else:
         sessions = [s for s in day_rows if s.status in IN_CLINIC_STATUSES]
     # Their rows came with them; alerts are read once below, with the other open alerts.

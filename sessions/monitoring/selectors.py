@@ -9,13 +9,16 @@ read through here, so neither the board nor the views import each other.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
+from clinic.compiled import compiled_rows
 from clinic.models import ClinicSettings
 from clinic.rows import built_once, json_rows, related_instances, row_fields
 from sessions.models import (
+    IN_CLINIC_STATUSES,
     AdministrationKind,
     Alert,
     OutcomeScore,
@@ -26,7 +29,7 @@ from sessions.models import (
 from sessions.monitoring import amendments, timeline
 from sessions.monitoring import discharge as discharge_services
 from sessions.monitoring import services as monitoring
-from sessions.scheduling.calendars import with_series
+from sessions.scheduling.calendars import day_bounds, with_series
 
 OTHER_ALERTS_SHOWN = 50
 
@@ -119,12 +122,19 @@ def keep_prefetched(session, name: str, rows: list) -> None:
     cache[name] = related
 
 
-def day_sessions(day: dt.date, tz):
-    """The day's sessions (cancelled ones left out) in time order, in one query: what the day by chair
-    reads (patient, phase, ride, ``series_total``) and what the cards of patients in a chair read (the
-    live rows with their related rows, for ``take_related``; the alerts come from ``board_alerts``). The
-    staff home, its refresh and the monitor board all start here."""
-    rows = live_rows_with_related(skip=("alerts",)).on_day(day, tz).exclude(status=SessionStatus.CANCELLED)
+def day_sessions(day: dt.date, tz, *, in_chair: bool = False) -> list[TreatmentSession]:
+    """The day's sessions (cancelled ones left out; only those in a chair with ``in_chair``) in time order,
+    in one query: what the day by chair reads (patient, phase, ride, ``series_total``) and what the cards
+    of patients in a chair read (the live rows with their related rows, for ``take_related``; the alerts
+    come from ``board_alerts``). The staff home, its refresh and the monitor board all start here. Its
+    SQL is compiled once per process (``clinic.compiled``): only the day's bounds change."""
+    start, end = day_bounds(day, tz)
+    return compiled_rows(("day_sessions", in_chair), partial(_day_rows, in_chair=in_chair), start=start, end=end)
+
+
+def _day_rows(*, start: dt.datetime, end: dt.datetime, in_chair: bool):
+    rows = live_rows_with_related(skip=("alerts",)).filter(planned_start__gte=start, planned_start__lt=end)
+    rows = rows.filter(status__in=IN_CLINIC_STATUSES) if in_chair else rows.exclude(status=SessionStatus.CANCELLED)
     return with_series(rows).order_by("planned_start")
 
 

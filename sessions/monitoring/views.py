@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic.access import clinical_required, patient_row_or_404
+from clinic.compiled import compiled_rows
 from clinic.models import ClinicSettings
 from sessions.models import (
     ESKETAMINE_DEVICE_MG,
@@ -55,9 +56,13 @@ from sessions.monitoring.selectors import (
 def record_session(request: HttpRequest, pk: int) -> TreatmentSession:
     """The session page's selector (the page and its live partial): the session with every row it
     shows, in one query. The read is logged."""
-    session = patient_row_or_404(request, live_rows_with_related(), pk=pk)
+    session = patient_row_or_404(request, compiled_rows("record_session", _record_row, pk=pk))
     take_related([session])
     return session
+
+
+def _record_row(*, pk: int):
+    return live_rows_with_related().filter(pk=pk)
 
 
 def _session(request: HttpRequest, pk: int) -> TreatmentSession:
