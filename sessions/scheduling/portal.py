@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.access import patient_required, portal_patient
+from clinic.compiled import compiled_rows
 from clinic.forms import apply_service_errors
 from clinic.models import ClinicSettings, Patient
 from clinic.services import patient_calendar_renew
@@ -50,8 +52,19 @@ def _own_session(request: HttpRequest, pk: int) -> TreatmentSession:
 
 def _upcoming_and_past(patient: Patient, limit: int = 20):
     """The next ``limit`` visits (not cancelled) and the last ``limit``, in one query: each row is
-    ranked within its part (soonest first, most recent first) and only the first ``limit`` are read."""
+    ranked within its part (soonest first, most recent first) and only the first ``limit`` are read.
+    Its SQL is compiled once per process (``clinic.compiled``): only the patient and the time change."""
     now = timezone.now()
+    rows = compiled_rows(("portal_visits", limit), partial(_visits, limit=limit), patient=patient.pk, now=now)
+    upcoming, past = [], []
+    for s in rows:
+        (upcoming if s.planned_end >= now else past).append(s)
+    upcoming.sort(key=lambda s: (s.planned_start, -s.pk))
+    past.sort(key=lambda s: (s.planned_start, s.pk), reverse=True)
+    return upcoming, past
+
+
+def _visits(*, patient: int, now: dt.datetime, limit: int):
     is_upcoming = Q(planned_end__gte=now)
     rank = Window(
         RowNumber(),
@@ -62,18 +75,12 @@ def _upcoming_and_past(patient: Patient, limit: int = 20):
             F("pk").desc(),
         ],
     )
-    rows = (
-        with_series(patient.sessions.with_related())
+    return (
+        with_series(TreatmentSession.objects.filter(patient_id=patient).with_related())
         .filter(~is_upcoming | ~Q(status__in=RELEASED_STATUSES))
         .annotate(portal_rank=rank)
         .filter(portal_rank__lte=limit)
     )
-    upcoming, past = [], []
-    for s in rows:
-        (upcoming if s.planned_end >= now else past).append(s)
-    upcoming.sort(key=lambda s: (s.planned_start, -s.pk))
-    past.sort(key=lambda s: (s.planned_start, s.pk), reverse=True)
-    return upcoming, past
 
 
 @patient_required
