@@ -107,7 +107,7 @@ def discharge_criteria(
     crit.append(
         Criterion(
             "sedation",
-            "Sedation resolved (MOAA/S 5)",
+            "Sedation resolved: MOAA/S 5 (alert, responds readily to name)",
             bool(last_moaas and last_moaas.score == 5),
             f"MOAA/S {last_moaas.score} at {_hm(last_moaas.taken_at)}" if last_moaas else "Not assessed",
         )
@@ -117,7 +117,7 @@ def discharge_criteria(
     crit.append(
         Criterion(
             "dissociation",
-            f"Dissociation resolved (CADSS {cs.cadss_resolved_max} or less)",
+            f"Dissociation resolved: {cadss_resolved_words(cs)}",
             bool(last_cadss and last_cadss.score <= cs.cadss_resolved_max),
             f"CADSS {last_cadss.score} at {_hm(last_cadss.taken_at)}" if last_cadss else "Not assessed",
         )
@@ -150,6 +150,13 @@ def discharge_criteria(
         )
     )
     return crit
+
+
+def cadss_resolved_words(cs: ClinicSettings) -> str:
+    """The dissociation threshold (CADSS total at or below ``cadss_resolved_max``) as a nurse says it."""
+    if cs.cadss_resolved_max == 0:
+        return "CADSS back to 0 (no dissociation)"
+    return f"CADSS {cs.cadss_resolved_max} or below (clinic setting)"
 
 
 def _checks_criterion(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) -> Criterion:
