@@ -3,14 +3,18 @@ a rule named with its state in words (not colour only), thresholds said the way 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
+from clinic.models import ClinicSettings
 from sessions.models import Scale
-from sessions.monitoring import discharge
+from sessions.monitoring import discharge, timeline
 from sessions.monitoring import services as m
 from sessions.monitoring.selectors import live_sessions
 from tests import factories as f
@@ -64,3 +68,60 @@ def test_a_clinic_counting_cadss_2_as_resolved_reads_2_or_below_and_the_rule_is_
         assert crit["dissociation"].label == "Dissociation resolved: CADSS 2 or below (clinic setting)"
         met[s] = crit["dissociation"].met
     assert met == {at_limit: True, above: False}
+
+
+T0 = dt.datetime(2026, 11, 16, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York
+
+
+def hm(minutes: int) -> str:
+    return timezone.localtime(T0 + dt.timedelta(minutes=minutes)).strftime("%H:%M")
+
+
+@pytest.fixture
+def bp_after_the_discharge_check(cast):
+    """Dosed at T0; BP at 40 min (the peak check), at 95 (in the before-discharge window, which opens
+    30 min before the earliest discharge at 120) and again at 110; the clock at 112."""
+    with time_machine.travel(T0, tick=False) as clock:
+        s = dosed(esketamine_session(planned_start=T0), cast.staff, start=T0, clock=clock)
+        for minute, (systolic, diastolic) in ((40, (150, 92)), (95, (138, 86)), (110, (128, 80))):
+            clock.move_to(T0 + dt.timedelta(minutes=minute))
+            m.vitals_record(session=s, by=cast.staff, systolic=systolic, diastolic=diastolic, heart_rate=70, spo2=98)
+        clock.move_to(T0 + dt.timedelta(minutes=112))
+        yield s
+
+
+def test_a_bp_after_the_discharge_check_is_labelled_so_on_the_board_and_marked_as_the_one_discharge_uses(
+    staff_client, bp_after_the_discharge_check
+):
+    r = staff_client.get(reverse("monitor_board"))
+    assert r.status_code == 200
+    page = text(r.content.decode())
+    assert f"{hm(40)} 40 min 150/92" in page
+    assert f"{hm(95)} discharge check 138/86" in page
+    assert f"{hm(110)} after the discharge check 128/80 latest · used for discharge" in page
+    assert " extra " not in page
+    assert page.count("used for discharge") == 1
+
+
+def test_the_session_page_lists_each_bp_with_the_same_labels_and_the_gate_names_the_reading_it_uses(
+    staff_client, bp_after_the_discharge_check
+):
+    s = bp_after_the_discharge_check
+    for name in ("session_detail", "session_live"):
+        r = staff_client.get(reverse(name, args=[s.pk]))
+        assert r.status_code == 200
+        page = text(r.content.decode())
+        assert f"{hm(95)} discharge check 138/86" in page
+        assert f"{hm(110)} after the discharge check 128/80 latest · used for discharge" in page
+        assert f"— latest reading 128/80 at {hm(110)}" in page
+
+
+def test_the_labels_change_no_rule_the_before_discharge_check_keeps_its_reading_and_the_gate_the_latest(
+    bp_after_the_discharge_check,
+):
+    s = live_sessions().get(pk=bp_after_the_discharge_check.pk)
+    cs = ClinicSettings.load()
+    checks = {c.key: c for c in timeline.due_checks(s, cs) if c.kind == "bp"}
+    assert checks["bp@discharge"].done_at == T0 + dt.timedelta(minutes=95)
+    crit = {c.key: c for c in discharge.discharge_criteria(s, cs=cs)}
+    assert crit["bp"].met and "128/80" in crit["bp"].detail
