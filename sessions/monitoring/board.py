@@ -1,6 +1,7 @@
 """The board a nurse lands on: open alerts first, then every patient in a chair with their clock,
 next or overdue check and time to earliest discharge; each blood pressure with its time, its kind
-(pre-dose, 40 min, before discharge) and whether it is above the limit that applies to it.
+(pre-dose, 40 min, discharge check, after the discharge check, extra), whether it is the latest reading
+the discharge criteria judge, and whether it is above the limit that applies to it.
 
 One selector for the staff home (``sessions.home``), the Monitor page and its refresh
 (``selectors.day_sessions``), in a fixed number of queries whatever the number of patients.
@@ -13,18 +14,23 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from clinic.models import ClinicSettings
-from sessions.models import IN_CLINIC_STATUSES, TreatmentSession, VitalsKind, VitalsReading
+from sessions.models import IN_CLINIC_STATUSES, SessionStatus, TreatmentSession, VitalsKind, VitalsReading
 from sessions.monitoring.amendments import amended_vitals
+from sessions.monitoring.discharge import gate_bp
 from sessions.monitoring.selectors import board_alerts, day_sessions, live_state, take_related
+from sessions.monitoring.timeline import BEFORE_DISCHARGE, check_by_key
 from sessions.monitoring.vitals import predose_above_threshold
 
 
 @dataclass(frozen=True)
 class BpShown:
     reading: VitalsReading
-    kind: str  # "pre-dose", "40 min", "before discharge", "extra"
+    # "pre-dose"; the scheduled check it counted for ("40 min", "discharge check"); "after the discharge
+    # check" for a later reading; "extra" for any other reading between checks
+    kind: str
     high: bool
     limit: str
+    for_discharge: bool = False  # the reading the discharge criteria judge (the latest after dosing)
 
 
 def bp_above_limit(reading: VitalsReading, cs: ClinicSettings) -> tuple[bool, str]:
@@ -36,19 +42,30 @@ def bp_above_limit(reading: VitalsReading, cs: ClinicSettings) -> tuple[bool, st
 
 
 def bp_readings(session, checks, cs: ClinicSettings) -> list[BpShown]:
-    """Each BP of the session in time order with the check it counted for."""
+    """Each BP of the session in time order with the check it counted for (the timeline's rule, unchanged),
+    a reading after the before-discharge check said to be so, and, once the session is observing, the
+    reading the discharge criteria judge marked (``discharge.gate_bp``: the latest, which may come after
+    the check)."""
     by_time = {c.done_at: c for c in checks if c.kind == "bp" and c.done_at is not None}
+    discharge_check = check_by_key(checks, BEFORE_DISCHARGE)
+    check_done_at = discharge_check.done_at if discharge_check else None
+    vitals = amended_vitals(session)  # as amended: the corrected value, marked on the card
+    judged = gate_bp(vitals) if session.status in (SessionStatus.OBSERVING, SessionStatus.DISCHARGED) else None
     shown = []
-    for r in amended_vitals(session):  # as amended: the corrected value, marked on the card
+    for r in vitals:
         if r.kind == VitalsKind.PREDOSE:
             kind = "pre-dose"
         elif r.taken_at in by_time:
-            label = by_time[r.taken_at].label
-            kind = "before discharge" if "discharge" in label else label.removeprefix("BP ").split(" (")[0]
+            check = by_time[r.taken_at]
+            kind = (
+                "discharge check" if check.key == BEFORE_DISCHARGE else check.label.removeprefix("BP ").split(" (")[0]
+            )
+        elif check_done_at is not None and r.taken_at > check_done_at:
+            kind = "after the discharge check"
         else:
             kind = "extra"
         high, limit = bp_above_limit(r, cs)
-        shown.append(BpShown(r, kind, high, limit))
+        shown.append(BpShown(r, kind, high, limit, for_discharge=r is judged))
     return shown
 
 

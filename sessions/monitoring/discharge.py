@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicSettings, User
 from sessions.billing.charges import charge_session
-from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind
+from sessions.models import Discharge, Scale, SessionStatus, TreatmentSession, VitalsKind, VitalsReading
 from sessions.models.monitoring import READY_MINUTES_RANGE
 from sessions.monitoring.amendments import amended_assessments, amended_vitals
 from sessions.monitoring.state import create_record, transition
@@ -46,6 +46,14 @@ class Criterion:
 
 def _hm(at: dt.datetime) -> str:
     return timezone.localtime(at).strftime("%H:%M")
+
+
+def gate_bp(vitals: list[VitalsReading]) -> VitalsReading | None:
+    """The reading the blood-pressure criterion judges, from the session's readings as amended in
+    time order: the latest after dosing — not necessarily the one that counted for the scheduled
+    "BP before discharge" check, which may be earlier."""
+    after_dosing = [r for r in vitals if r.kind == VitalsKind.OBSERVATION]
+    return after_dosing[-1] if after_dosing else None
 
 
 def discharge_criteria(
@@ -84,16 +92,17 @@ def discharge_criteria(
                 )
             )
 
-    bps = [r for r in amended_vitals(session) if r.kind == VitalsKind.OBSERVATION]
+    vitals = amended_vitals(session)
+    bps = [r for r in vitals if r.kind == VitalsKind.OBSERVATION]
     label = f"Blood pressure within {cs.discharge_systolic_max}/{cs.discharge_diastolic_max} or falling"
-    if not bps:
+    last = gate_bp(vitals)
+    if last is None:
         crit.append(Criterion("bp", label, False, "No reading after dosing"))
     else:
-        last = bps[-1]
         recent = now - last.taken_at <= dt.timedelta(minutes=cs.discharge_bp_recent_minutes)
         in_range = last.systolic <= cs.discharge_systolic_max and last.diastolic <= cs.discharge_diastolic_max
         falling = len(bps) > 1 and last.systolic < bps[-2].systolic and last.diastolic <= bps[-2].diastolic
-        detail = f"{last.bp}{' (amended)' if last.amended else ''} at {_hm(last.taken_at)}"
+        detail = f"latest reading {last.bp}{' (amended)' if last.amended else ''} at {_hm(last.taken_at)}"
         if falling and not in_range:
             detail += f" (falling from {bps[-2].bp})"
         if not recent:
@@ -107,7 +116,7 @@ def discharge_criteria(
     crit.append(
         Criterion(
             "sedation",
-            "Sedation resolved (MOAA/S 5)",
+            "Sedation resolved: MOAA/S 5 (alert, responds readily to name)",
             bool(last_moaas and last_moaas.score == 5),
             f"MOAA/S {last_moaas.score} at {_hm(last_moaas.taken_at)}" if last_moaas else "Not assessed",
         )
@@ -117,7 +126,7 @@ def discharge_criteria(
     crit.append(
         Criterion(
             "dissociation",
-            f"Dissociation resolved (CADSS {cs.cadss_resolved_max} or less)",
+            f"Dissociation resolved: {cadss_resolved_words(cs)}",
             bool(last_cadss and last_cadss.score <= cs.cadss_resolved_max),
             f"CADSS {last_cadss.score} at {_hm(last_cadss.taken_at)}" if last_cadss else "Not assessed",
         )
@@ -150,6 +159,13 @@ def discharge_criteria(
         )
     )
     return crit
+
+
+def cadss_resolved_words(cs: ClinicSettings) -> str:
+    """The dissociation threshold (CADSS total at or below ``cadss_resolved_max``) as a nurse says it."""
+    if cs.cadss_resolved_max == 0:
+        return "CADSS back to 0 (no dissociation)"
+    return f"CADSS {cs.cadss_resolved_max} or below (clinic setting)"
 
 
 def _checks_criterion(session: TreatmentSession, cs: ClinicSettings, now: dt.datetime) -> Criterion:

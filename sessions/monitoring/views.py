@@ -161,6 +161,7 @@ def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None 
     reading = monitoring.latest_predose(session)
     context = {
         **state,
+        "bps": board.bp_readings(session, state["checks"], cs),
         "open_alerts": state["open_alerts"] + (patient_level_alerts(session) if _has_patient_alerts(session) else []),
         # After a refused entry the page is shown from the POST URL: the address bar goes back to the
         # session page (static/js/app.js), so a reload never re-posts or lands on a 405.
@@ -210,7 +211,8 @@ def session_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the session page that refreshes itself (htmx polling)."""
     session = record_session(request, pk)
     cs = ClinicSettings.load()
-    context = {**live_state(session, cs), "cs": cs, "ack_form": AcknowledgeForm()}
+    state = live_state(session, cs)
+    context = {**state, "bps": board.bp_readings(session, state["checks"], cs), "cs": cs, "ack_form": AcknowledgeForm()}
     if _has_patient_alerts(session):
         context["open_alerts"] = context["open_alerts"] + patient_level_alerts(session)
     return render(request, "sessions/monitoring/_live.html", context)

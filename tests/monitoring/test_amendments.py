@@ -133,7 +133,7 @@ def test_the_discharge_criteria_read_the_amended_blood_pressure(nurse, clock):
     m.amendment_add(session=s, by=nurse, vitals=reading, corrects=AmendedField.BP, corrected="182/112", reason="x")
     clock.move_to(at(121))
     crit = {c.key: c for c in discharge.discharge_criteria(fresh(s), cs=ClinicSettings.load())}
-    assert not crit["bp"].met and crit["bp"].detail.startswith("182/112 (amended)")
+    assert not crit["bp"].met and crit["bp"].detail.startswith("latest reading 182/112 (amended)")
 
 
 def test_the_bp_chart_plots_the_amended_value_and_names_the_original(signed, nurse):
