@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
+from clinic.places import Closure
 from clinic.rows import row_fields
 from sessions.billing.authorisations import patient_has_authorisation
 from sessions.models import (
@@ -80,10 +81,19 @@ class CalendarDay:
     warnings: list[CapacityWarning]
     opening: tuple[dt.datetime, dt.datetime] | None = None
     free_visits: int = 0  # set by the week grid
+    closure: Closure | None = None  # the date's closure or reduced hours (its reason is shown)
 
     @property
     def count(self) -> int:
         return sum(len(c.sessions) for c in self.chairs)
+
+    @property
+    def hours_label(self) -> str:
+        """The hours open that day ("08:00–12:00"), empty when closed."""
+        if self.opening is None:
+            return ""
+        opens, closes = self.opening
+        return f"{opens:%H:%M}–{closes:%H:%M}"
 
 
 @dataclass
@@ -188,7 +198,16 @@ def calendar_days(
                 continue
             free = diary.free_gaps(chair, day) if chair.is_active else []
             chair_days.append(ChairDay(chair, day_sessions, free))
-        result.append(CalendarDay(day, is_open, chair_days, [w for w in warnings if w.day == day], diary.opening(day)))
+        result.append(
+            CalendarDay(
+                day,
+                is_open,
+                chair_days,
+                [w for w in warnings if w.day == day],
+                diary.opening(day),
+                closure=diary.closures.get(day),
+            )
+        )
     return result
 
 

@@ -65,7 +65,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     start = _parse_date(request.GET.get("start"), today)
     start -= dt.timedelta(days=start.weekday())
     choices, form, days = _calendar(request, start, 7, settings)
-    days = [d for d in days if d.is_open or d.count]
+    days = [d for d in days if d.is_open or d.count or d.closure]  # a closure day says why it is closed
     query = request.GET.copy()
     query.pop("start", None)
     context = {
