@@ -82,6 +82,7 @@ class CalendarDay:
     opening: tuple[dt.datetime, dt.datetime] | None = None
     free_visits: int = 0  # set by the week grid
     closure: Closure | None = None  # the date's closure or reduced hours (its reason is shown)
+    short: bool = False  # open fewer hours than usual (the week's header gives the hours)
 
     @property
     def count(self) -> int:
@@ -206,6 +207,7 @@ def calendar_days(
                 [w for w in warnings if w.day == day],
                 diary.opening(day),
                 closure=diary.closures.get(day),
+                short=diary.is_short_day(day),
             )
         )
     return result

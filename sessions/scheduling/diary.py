@@ -5,7 +5,7 @@ Loaded once per planning run (a fixed number of queries), then asked in memory."
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from clinic.models import Chair, ClinicSettings, OpeningHours
@@ -132,6 +132,23 @@ class ClinicDiary:
             dt.datetime.combine(day, hours[0], tzinfo=self.tz),
             dt.datetime.combine(day, hours[1], tzinfo=self.tz),
         )
+
+    def usual_hours(self) -> tuple[dt.time, dt.time] | None:
+        """The weekly hours most open weekdays keep (of equally common ones, the longest)."""
+        if not self.hours:
+            return None
+        counts = Counter(self.hours.values())
+
+        def length(hours: tuple[dt.time, dt.time]) -> dt.timedelta:
+            return dt.datetime.combine(dt.date.min, hours[1]) - dt.datetime.combine(dt.date.min, hours[0])
+
+        return max(counts, key=lambda hours: (counts[hours], length(hours), hours))
+
+    def is_short_day(self, day: dt.date) -> bool:
+        """Open that day, but opening later or closing earlier than usual (a closure for part of the day, or
+        weekly hours shorter than the other days')."""
+        hours, usual = hours_on(day, self.hours, self.closures), self.usual_hours()
+        return hours is not None and usual is not None and (hours[0] > usual[0] or hours[1] < usual[1])
 
     def fits_opening_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
         opening = self.opening(start.astimezone(self.tz).date())

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from clinic.models import OpeningHours
 from clinic.places import Closure
 from tests.conftest import client_for
 from tests.factories_scheduling import MONDAY
@@ -60,3 +61,15 @@ def test_the_week_marks_a_day_with_reduced_hours_by_a_closure_with_its_hours_and
     monday = header(page, MONDAY)
     assert "Open 08:00–12:00" in monday and "Staff training in the afternoon" in monday
     assert "Open 08:00" not in header(page, MONDAY + dt.timedelta(days=1))  # a usual day says no hours
+
+
+def test_the_week_marks_a_weekday_whose_weekly_hours_are_shorter_than_usual(cast, chairs):
+    OpeningHours.objects.filter(weekday=4).update(closes=dt.time(14))
+    page = week(cast)
+    assert "Open 08:00–14:00" in header(page, MONDAY + dt.timedelta(days=4))
+    assert "Open 08:00" not in header(page, THURSDAY)
+
+
+def test_the_week_does_not_mark_a_usual_day(cast, chairs):
+    page = week(cast)
+    assert "short-day" not in header(page, MONDAY) and "Open 08:00" not in header(page, MONDAY)
