@@ -149,16 +149,19 @@ def calendar_days(
     shown: Q | None = None,
     settings: ClinicSettings | None = None,
     chairs: list[Chair] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[CalendarDay]:
     """Days by chair with sessions, free time and capacity warnings.
 
-    ``shown`` (a filter) picks the sessions shown; free time still counts every booking. Three queries whatever
+    ``shown`` (a filter) picks the sessions shown; free time still counts every booking, and starts from
+    ``now`` (the hours already past are not free). Three queries whatever
     the number of days, chairs or sessions (the sessions; opening hours, closures and the rota together; the
     chairs unless the page passes the ones it loaded): the window's bookings are read once, with what the page
     shows of them (and whether their patient has a prior authorisation), and the diary's free time is worked
     out from the same rows."""
     settings = settings or ClinicSettings.load()
     tz = settings.tz
+    now = now or timezone.now()
     end = start + dt.timedelta(days=days - 1)
     first, _ = day_bounds(start, tz)
     _, last = day_bounds(end, tz)
@@ -197,7 +200,7 @@ def calendar_days(
             day_sessions = by_day_chair.get((day, chair.pk), [])
             if not chair.is_active and not day_sessions:
                 continue
-            free = diary.free_gaps(chair, day) if chair.is_active else []
+            free = diary.free_gaps(chair, day, now=now) if chair.is_active else []
             chair_days.append(ChairDay(chair, day_sessions, free))
         result.append(
             CalendarDay(

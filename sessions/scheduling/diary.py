@@ -8,12 +8,21 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from clinic.models import Chair, ClinicSettings, OpeningHours
 from clinic.places import Closure, hours_on
 from clinic.rows import row_fields, rows_at_once
 from sessions.models import ProtocolPhase, TreatmentSession
 
 STEP = dt.timedelta(minutes=15)
+
+
+def next_step(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The first quarter hour on the clinic's clock strictly after ``moment`` (the earliest start of a visit
+    booked now)."""
+    local = moment.astimezone(tz)
+    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0) + STEP
 
 
 @dataclass(frozen=True)
@@ -191,12 +200,16 @@ class ClinicDiary:
                 return chair
         return None
 
-    def free_gaps(self, chair: Chair, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        """Open time of one chair on one day that no booking holds."""
+    def free_gaps(
+        self, chair: Chair, day: dt.date, *, now: dt.datetime | None = None
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Open time of one chair on one day that no booking holds, from the next quarter hour after ``now``
+        on (time already past is not free: none on a day gone by, only what is left of today)."""
         opening = self.opening(day)
         if opening is None:
             return []
         cursor, close = opening
+        cursor = max(cursor, next_step(now or timezone.now(), self.tz))
         gaps = []
         for busy in sorted(self.by_chair.get(chair.pk, []), key=lambda b: b.start):
             if busy.end <= cursor or busy.start >= close:

@@ -29,12 +29,14 @@ from sessions.scheduling.planning import next_free_slots, visit_minutes
 from sessions.scheduling.views import _parse_date
 
 
-def _calendar(request: HttpRequest, start: dt.date, days: int, settings: ClinicSettings):
+def _calendar(
+    request: HttpRequest, start: dt.date, days: int, settings: ClinicSettings, now: dt.datetime | None = None
+):
     """The page's one read: chairs and protocols once (the grid and both forms use them), then the days with
     the sessions the filters keep (the same number of queries for any number of chairs or sessions)."""
     choices = calendar_choices()
     form = CalendarFilterForm(request.GET or None, choices=choices)
-    cal_days = calendar_days(start, days, shown=form.condition(), settings=settings, chairs=choices.chairs)
+    cal_days = calendar_days(start, days, shown=form.condition(), settings=settings, chairs=choices.chairs, now=now)
     _flag_authorisations(cal_days)
     _note_search(request, form, cal_days)
     return choices, form, cal_days
@@ -89,10 +91,10 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
     day = _parse_date(request.GET.get("date"), today)
-    choices, form, (cal,) = _calendar(request, day, 1, settings)
+    now = timezone.now()
+    choices, form, (cal,) = _calendar(request, day, 1, settings, now)
     moving = _moving(request)
     need = visit_minutes(moving.phase, settings) if moving else choices.shortest_visit_minutes(settings)
-    now = timezone.now()
     grid = day_grid(cal, opening=cal.opening, need_minutes=need, tz=settings.tz, moving=moving, now=now)
     for block in grid.blocks:
         if block.session is not None:
