@@ -8,8 +8,9 @@ import pytest
 
 from clinic.models import OpeningHours
 from clinic.places import Closure
+from tests import factories as f
 from tests.conftest import client_for
-from tests.factories_scheduling import MONDAY
+from tests.factories_scheduling import MONDAY, at
 
 pytestmark = pytest.mark.django_db
 THURSDAY = MONDAY + dt.timedelta(days=3)
@@ -73,3 +74,12 @@ def test_the_week_marks_a_weekday_whose_weekly_hours_are_shorter_than_usual(cast
 def test_the_week_does_not_mark_a_usual_day(cast, chairs):
     page = week(cast)
     assert "short-day" not in header(page, MONDAY) and "Open 08:00" not in header(page, MONDAY)
+
+
+def test_the_day_grid_marks_the_closed_hours_a_booking_still_sits_in_with_the_reason(cast, chairs):
+    f.TreatmentSessionFactory(chair=chairs[0], planned_start=at(MONDAY, 14))
+    close(MONDAY, "Staff training in the afternoon", opens=dt.time(8), closes=dt.time(12))
+    page = day_page(cast, MONDAY)
+    closed = re.findall(r'<div class="cal-block cal-closed gc-(\d+) gr-(\d+) [^"]*">(.*?)</div>', page, re.S)
+    assert [(col, row) for col, row, _ in closed] == [("2", "18"), ("3", "18")]  # 12:00 is row 2 + 16
+    assert all("Closed: Staff training in the afternoon" in text for _, _, text in closed)
