@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
+from clinic.places import Closure
 from clinic.rows import row_fields
 from sessions.billing.authorisations import patient_has_authorisation
 from sessions.models import (
@@ -80,10 +81,20 @@ class CalendarDay:
     warnings: list[CapacityWarning]
     opening: tuple[dt.datetime, dt.datetime] | None = None
     free_visits: int = 0  # set by the week grid
+    closure: Closure | None = None  # the date's closure or reduced hours (its reason is shown)
+    short: bool = False  # open fewer hours than usual (the week's header gives the hours)
 
     @property
     def count(self) -> int:
         return sum(len(c.sessions) for c in self.chairs)
+
+    @property
+    def hours_label(self) -> str:
+        """The hours open that day ("08:00–12:00"), empty when closed."""
+        if self.opening is None:
+            return ""
+        opens, closes = self.opening
+        return f"{opens:%H:%M}–{closes:%H:%M}"
 
 
 @dataclass
@@ -138,16 +149,19 @@ def calendar_days(
     shown: Q | None = None,
     settings: ClinicSettings | None = None,
     chairs: list[Chair] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[CalendarDay]:
     """Days by chair with sessions, free time and capacity warnings.
 
-    ``shown`` (a filter) picks the sessions shown; free time still counts every booking. Three queries whatever
+    ``shown`` (a filter) picks the sessions shown; free time still counts every booking, and starts from
+    ``now`` (the hours already past are not free). Three queries whatever
     the number of days, chairs or sessions (the sessions; opening hours, closures and the rota together; the
     chairs unless the page passes the ones it loaded): the window's bookings are read once, with what the page
     shows of them (and whether their patient has a prior authorisation), and the diary's free time is worked
     out from the same rows."""
     settings = settings or ClinicSettings.load()
     tz = settings.tz
+    now = now or timezone.now()
     end = start + dt.timedelta(days=days - 1)
     first, _ = day_bounds(start, tz)
     _, last = day_bounds(end, tz)
@@ -186,9 +200,19 @@ def calendar_days(
             day_sessions = by_day_chair.get((day, chair.pk), [])
             if not chair.is_active and not day_sessions:
                 continue
-            free = diary.free_gaps(chair, day) if chair.is_active else []
+            free = diary.free_gaps(chair, day, now=now) if chair.is_active else []
             chair_days.append(ChairDay(chair, day_sessions, free))
-        result.append(CalendarDay(day, is_open, chair_days, [w for w in warnings if w.day == day], diary.opening(day)))
+        result.append(
+            CalendarDay(
+                day,
+                is_open,
+                chair_days,
+                [w for w in warnings if w.day == day],
+                diary.opening(day),
+                closure=diary.closures.get(day),
+                short=diary.is_short_day(day),
+            )
+        )
     return result
 
 

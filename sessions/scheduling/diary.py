@@ -5,8 +5,10 @@ Loaded once per planning run (a fixed number of queries), then asked in memory."
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, OpeningHours
 from clinic.places import Closure, hours_on
@@ -14,6 +16,13 @@ from clinic.rows import row_fields, rows_at_once
 from sessions.models import ProtocolPhase, TreatmentSession
 
 STEP = dt.timedelta(minutes=15)
+
+
+def next_step(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The first quarter hour on the clinic's clock strictly after ``moment`` (the earliest start of a visit
+    booked now)."""
+    local = moment.astimezone(tz)
+    return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0) + STEP
 
 
 @dataclass(frozen=True)
@@ -133,6 +142,23 @@ class ClinicDiary:
             dt.datetime.combine(day, hours[1], tzinfo=self.tz),
         )
 
+    def usual_hours(self) -> tuple[dt.time, dt.time] | None:
+        """The weekly hours most open weekdays keep (of equally common ones, the longest)."""
+        if not self.hours:
+            return None
+        counts = Counter(self.hours.values())
+
+        def length(hours: tuple[dt.time, dt.time]) -> dt.timedelta:
+            return dt.datetime.combine(dt.date.min, hours[1]) - dt.datetime.combine(dt.date.min, hours[0])
+
+        return max(counts, key=lambda hours: (counts[hours], length(hours), hours))
+
+    def is_short_day(self, day: dt.date) -> bool:
+        """Open that day, but opening later or closing earlier than usual (a closure for part of the day, or
+        weekly hours shorter than the other days')."""
+        hours, usual = hours_on(day, self.hours, self.closures), self.usual_hours()
+        return hours is not None and usual is not None and (hours[0] > usual[0] or hours[1] < usual[1])
+
     def fits_opening_hours(self, start: dt.datetime, end: dt.datetime) -> bool:
         opening = self.opening(start.astimezone(self.tz).date())
         return opening is not None and opening[0] <= start and end <= opening[1]
@@ -174,12 +200,16 @@ class ClinicDiary:
                 return chair
         return None
 
-    def free_gaps(self, chair: Chair, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        """Open time of one chair on one day that no booking holds."""
+    def free_gaps(
+        self, chair: Chair, day: dt.date, *, now: dt.datetime | None = None
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Open time of one chair on one day that no booking holds, from the next quarter hour after ``now``
+        on (time already past is not free: none on a day gone by, only what is left of today)."""
         opening = self.opening(day)
         if opening is None:
             return []
         cursor, close = opening
+        cursor = max(cursor, next_step(now or timezone.now(), self.tz))
         gaps = []
         for busy in sorted(self.by_chair.get(chair.pk, []), key=lambda b: b.start):
             if busy.end <= cursor or busy.start >= close:

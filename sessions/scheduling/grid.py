@@ -51,7 +51,7 @@ def visit_starts(a: dt.datetime, b: dt.datetime, need: dt.timedelta, tz) -> list
 
 @dataclass
 class Block:
-    kind: str  # "session" | "free" | "short" (free but too short for a visit, or already past)
+    kind: str  # "session" | "free" | "short" (free but too short for a visit, or already past) | "closed"
     col: int
     row: int
     span: int
@@ -59,6 +59,7 @@ class Block:
     end: dt.datetime
     chair: object
     session: TreatmentSession | None = None
+    label: str = ""  # a closed block's words ("Closed: <the closure's reason>")
 
     @property
     def minutes(self) -> int:
@@ -90,6 +91,15 @@ def _gaps(cd, day: dt.date, tz, moving: TreatmentSession | None) -> list:
     return merge([*cd.free, (moving.planned_start, moving.planned_end)])
 
 
+def _closed_spans(
+    start: dt.datetime, end: dt.datetime, opening: tuple[dt.datetime, dt.datetime] | None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The grid's time outside the hours open: before opening and after closing, or all of it."""
+    if opening is None:
+        return [(start, end)]
+    return [(a, b) for a, b in ((start, opening[0]), (opening[1], end)) if b - a >= ROW]  # not a sliver
+
+
 def day_grid(
     cal,
     *,
@@ -117,7 +127,11 @@ def day_grid(
         grid.hours.append((_row(hour, start), hour))
         hour += dt.timedelta(hours=1)
     need = dt.timedelta(minutes=need_minutes)
+    closed = _closed_spans(start, end, opening)
+    label = f"Closed: {cal.closure.reason}" if getattr(cal, "closure", None) else "Closed"
     for col, cd in enumerate(chair_days, start=2):  # column 1 holds the times
+        for a, b in closed:  # bookings still there outside the hours open (a closure came after them)
+            grid.blocks.append(Block("closed", col, _row(a, start), _span(a, b), a, b, cd.chair, label=label))
         for s in cd.sessions:
             grid.blocks.append(
                 Block(

@@ -26,18 +26,37 @@ from sessions.scheduling.forms import (
 )
 from sessions.scheduling.grid import can_move, day_grid, week_rows
 from sessions.scheduling.planning import next_free_slots, visit_minutes
-from sessions.scheduling.views import _parse_date
+from sessions.scheduling.views import CALENDAR_REACH
 
 
-def _calendar(request: HttpRequest, start: dt.date, days: int, settings: ClinicSettings):
+def _calendar(
+    request: HttpRequest, start: dt.date, days: int, settings: ClinicSettings, now: dt.datetime | None = None
+):
     """The page's one read: chairs and protocols once (the grid and both forms use them), then the days with
     the sessions the filters keep (the same number of queries for any number of chairs or sessions)."""
     choices = calendar_choices()
     form = CalendarFilterForm(request.GET or None, choices=choices)
-    cal_days = calendar_days(start, days, shown=form.condition(), settings=settings, chairs=choices.chairs)
+    cal_days = calendar_days(start, days, shown=form.condition(), settings=settings, chairs=choices.chairs, now=now)
     _flag_authorisations(cal_days)
     _note_search(request, form, cal_days)
     return choices, form, cal_days
+
+
+def _asked_day(request: HttpRequest, names: tuple[str, ...], today: dt.date, instead: str) -> dt.date:
+    """The day in the first of the query's ``names`` given, else today; a value that is not a date, or is
+    decades away, shows today with a message saying why (never an error page)."""
+    value = next((v for v in (request.GET.get(n, "").strip() for n in names) if v), "")
+    if not value:
+        return today
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        messages.warning(request, f"“{value[:40]}” is not a date (YYYY-MM-DD): showing {instead}.")
+        return today
+    if abs(day - today) > CALENDAR_REACH:
+        messages.warning(request, f"{day:%Y-%m-%d} is too far from today: showing {instead}.")
+        return today
+    return day
 
 
 def _note_search(request: HttpRequest, form: CalendarFilterForm, days) -> None:
@@ -62,12 +81,13 @@ def _flag_authorisations(days) -> None:
 def calendar_week(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
-    start = _parse_date(request.GET.get("start"), today)
+    start = _asked_day(request, ("start", "date"), today, "this week")  # the week containing that day
     start -= dt.timedelta(days=start.weekday())
     choices, form, days = _calendar(request, start, 7, settings)
-    days = [d for d in days if d.is_open or d.count]
+    days = [d for d in days if d.is_open or d.count or d.closure]  # a closure day says why it is closed
     query = request.GET.copy()
     query.pop("start", None)
+    query.pop("date", None)
     context = {
         "days": days,
         "rows": week_rows(days, need_minutes=choices.shortest_visit_minutes(settings)),
@@ -88,11 +108,11 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 def calendar_day(request: HttpRequest) -> HttpResponse:
     settings = ClinicSettings.load()
     today = timezone.localdate(timezone=settings.tz)
-    day = _parse_date(request.GET.get("date"), today)
-    choices, form, (cal,) = _calendar(request, day, 1, settings)
+    day = _asked_day(request, ("date",), today, "today")
+    now = timezone.now()
+    choices, form, (cal,) = _calendar(request, day, 1, settings, now)
     moving = _moving(request)
     need = visit_minutes(moving.phase, settings) if moving else choices.shortest_visit_minutes(settings)
-    now = timezone.now()
     grid = day_grid(cal, opening=cal.opening, need_minutes=need, tz=settings.tz, moving=moving, now=now)
     for block in grid.blocks:
         if block.session is not None:

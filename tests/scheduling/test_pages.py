@@ -245,7 +245,7 @@ def test_no_capacity_warning_when_the_rota_covers_the_day(cast, chairs):
 def test_calendars_given_a_far_off_date_show_today_instead_of_failing(cast, chairs, url):
     response = client_for(cast.admin).get(url)
     assert response.status_code == 200
-    assert "2030" in response.content.decode()
+    assert "2030" in response.content.decode() and "is too far from today" in response.content.decode()
 
 
 def test_the_free_slot_search_refuses_a_day_years_ahead_beside_the_field(cast, chairs):
@@ -274,3 +274,27 @@ def test_the_unconfirmed_rides_list_lets_a_nurse_call_the_patient_and_driver_fro
     assert 'href="tel:+1 555 0100 222"' in page
     assert f'href="tel:{cast.patient_a.phone}"' in page
     assert "pickup " in page  # the pickup time is shown inside the ride cell where the columns are hidden
+
+
+def test_the_week_calendar_shows_the_week_of_the_date_asked_for(cast, chairs):
+    response = client_for(cast.admin).get("/calendar/?date=2030-01-16")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Week of 14 January 2030" in page
+    assert '<input type="hidden" name="start" value="2030-01-14">' in page
+
+
+@pytest.mark.parametrize("url", ["/calendar/?date=2030-13-45", "/calendar/?date=soon", "/calendar/?start=16/01/2030"])
+def test_the_week_calendar_given_a_bad_date_says_so_and_shows_this_week(cast, chairs, url):
+    response = client_for(cast.admin).get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "is not a date (YYYY-MM-DD): showing this week." in page
+    assert "Week of 7 January 2030" in page
+
+
+def test_the_day_calendar_given_a_bad_date_says_so_and_shows_today(cast, chairs):
+    response = client_for(cast.admin).get("/calendar/day/?date=2030-02-30")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "is not a date (YYYY-MM-DD): showing today." in page and "Monday 7 January 2030" in page
