@@ -53,7 +53,10 @@ def _converter(field) -> Callable:
         def when(value):
             if not isinstance(value, str):
                 return value
-            parsed = parse_datetime(value)
+            try:
+                parsed = dt.datetime.fromisoformat(value)  # what both databases write (C, fast)
+            except ValueError:
+                parsed = parse_datetime(value)
             return parsed.replace(tzinfo=dt.UTC) if timezone.is_naive(parsed) else parsed  # SQLite: UTC, no offset
 
         return when
