@@ -82,9 +82,29 @@ def apply_vitals(reading: VitalsReading, field: str, values: dict) -> None:
         reading.spo2 = int(values["spo2"])
 
 
+def _kept(session: TreatmentSession, kinds: tuple[str, ...], name: str, build) -> list:
+    """``build()`` for a session loaded with its rows of ``kinds`` (prefetched), worked out once while those
+    rows stay the same objects: the live state, the board card, the discharge criteria and the checks all
+    ask for the amended readings of the same session. A session read without them is not kept."""
+    cache = session.__dict__.get("_prefetched_objects_cache") or {}
+    sources = tuple(cache.get(kind) for kind in kinds)
+    if any(source is None for source in sources):
+        return build()
+    kept = session.__dict__.setdefault("_amended_kept", {})
+    if name in kept and all(a is b for a, b in zip(kept[name][0], sources, strict=True)):
+        return list(kept[name][1])
+    value = build()
+    kept[name] = (sources, value)
+    return list(value)
+
+
 def amended_vitals(session: TreatmentSession) -> list[VitalsReading]:
     """The session's readings in time order, each with its amendments applied and ``amended``:
     a dict field → ``Amended`` (empty when nothing was corrected). Amended readings are copies."""
+    return _kept(session, ("vitals", "amendments"), "vitals", lambda: _amended_vitals(session))
+
+
+def _amended_vitals(session: TreatmentSession) -> list[VitalsReading]:
     latest = _latest(session)
     out = []
     for reading in sorted(session.vitals.all(), key=lambda r: (r.taken_at, r.pk)):
@@ -106,6 +126,10 @@ def amended_vitals(session: TreatmentSession) -> list[VitalsReading]:
 def amended_assessments(session: TreatmentSession) -> list[Assessment]:
     """The session's MOAA/S and CADSS in time order, each with a corrected score applied and
     ``amended`` (``Amended`` or None)."""
+    return _kept(session, ("assessments", "amendments"), "assessments", lambda: _amended_assessments(session))
+
+
+def _amended_assessments(session: TreatmentSession) -> list[Assessment]:
     latest = _latest(session)
     out = []
     for assessment in sorted(session.assessments.all(), key=lambda a: (a.taken_at, a.pk)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 import time_machine
@@ -193,3 +194,25 @@ def test_a_correction_that_changes_nothing_is_refused(signed, nurse):
         m.amendment_add(
             session=signed, by=nurse, vitals=reading, corrects=AmendedField.BP, corrected="142/88", reason="x"
         )
+
+
+def test_the_amended_readings_of_a_loaded_session_are_worked_out_once_for_all_its_readers(signed, nurse):
+    reading = forty_minute_reading(signed)
+    m.amendment_add(session=signed, by=nurse, vitals=reading, corrects=AmendedField.BP, corrected="152/94", reason="x")
+    session = fresh(signed)
+    with mock.patch.object(amendments, "_latest", side_effect=amendments._latest) as latest:
+        first, again = amendments.amended_vitals(session), amendments.amended_vitals(session)
+        amendments.amended_assessments(session), amendments.amended_assessments(session)
+    assert latest.call_count == 2  # once for the readings, once for the scores
+    assert [r.bp for r in first] == [r.bp for r in again] and first is not again
+    first.clear()  # a reader's list is its own
+    assert len(amendments.amended_vitals(session)) == len(again) > 0
+
+
+def test_a_session_loaded_again_after_a_correction_shows_it(signed, nurse):
+    session = fresh(signed)
+    before = {r.pk: r.bp for r in amendments.amended_vitals(session)}
+    reading = forty_minute_reading(signed)
+    m.amendment_add(session=signed, by=nurse, vitals=reading, corrects=AmendedField.BP, corrected="152/94", reason="x")
+    after = {r.pk: r.bp for r in amendments.amended_vitals(fresh(signed))}
+    assert before[reading.pk] == "142/88" and after[reading.pk] == "152/94"
