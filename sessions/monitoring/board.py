@@ -82,7 +82,7 @@ def board_context(now=None, *, day_rows: list[TreatmentSession] | None = None) -
         sessions = [s for s in day_rows if s.status in IN_CLINIC_STATUSES]
     # Their rows came with them; alerts are read once below, with the other open alerts.
     take_related(sessions, skip=("alerts",))
-    patient_alerts, other_alerts = board_alerts(sessions)
+    patient_alerts, other_alerts = board_alerts(sessions, today, cs.tz)
     rows = []
     for s in sessions:
         row = live_state(s, cs, now)

@@ -138,19 +138,16 @@ def _day_rows(*, start: dt.datetime, end: dt.datetime, in_chair: bool):
     return with_series(rows).order_by("planned_start")
 
 
-def board_alerts(sessions: list[TreatmentSession]) -> tuple[dict[int, list[Alert]], list[Alert]]:
-    """The board's alerts in one query: every alert of ``sessions`` (the patients in a chair), kept as
-    each session's prefetched ``alerts`` (the card and the discharge criteria read them); the open
-    alerts of their patients not tied to a session (PHQ-9 item 9), by patient; and the latest
-    ``OTHER_ALERTS_SHOWN`` other open alerts. Newest first, like ``Alert.Meta.ordering``."""
+def board_alerts(sessions: list[TreatmentSession], day: dt.date, tz) -> tuple[dict[int, list[Alert]], list[Alert]]:
+    """The board's alerts in one query: every alert of ``sessions`` (the patients in a chair on ``day``, as
+    ``day_sessions(day, tz, in_chair=True)`` reads them), kept as each session's prefetched ``alerts`` (the
+    card and the discharge criteria read them); the open alerts of their patients not tied to a session
+    (PHQ-9 item 9), by patient; and the latest ``OTHER_ALERTS_SHOWN`` other open alerts. Newest first, like
+    ``Alert.Meta.ordering``. The query names the day's sessions in a chair by the day (its SQL compiled
+    once per process), not by their keys; an alert of a session that came into a chair since counts as other."""
+    start, end = day_bounds(day, tz)
+    alerts = compiled_rows("board_alerts", _board_alert_rows, start=start, end=end)
     ids = [s.pk for s in sessions]
-    on_cards = Q(session__in=ids) | Q(session__isnull=True, patient__in=[s.patient_id for s in sessions])
-    others = Alert.objects.open().exclude(on_cards).order_by("-raised_at", "-pk").values("pk")[:OTHER_ALERTS_SHOWN]
-    alerts = list(
-        Alert.objects.filter(Q(session__in=ids) | Q(acknowledged_at__isnull=True) & (on_cards | Q(pk__in=others)))
-        .select_related("patient", "session", "acknowledged_by")
-        .order_by("-raised_at", "-pk")
-    )
     by_session: dict[int, list[Alert]] = {pk: [] for pk in ids}
     by_patient: dict[int, list[Alert]] = {}
     patients = {s.patient_id for s in sessions}
@@ -165,6 +162,21 @@ def board_alerts(sessions: list[TreatmentSession]) -> tuple[dict[int, list[Alert
     for session in sessions:
         keep_prefetched(session, "alerts", by_session[session.pk])
     return by_patient, other
+
+
+def _board_alert_rows(*, start: dt.datetime, end: dt.datetime):
+    in_chair = TreatmentSession.objects.filter(
+        planned_start__gte=start, planned_start__lt=end, status__in=IN_CLINIC_STATUSES
+    ).order_by()
+    on_cards = Q(session__in=in_chair.values("pk")) | Q(session__isnull=True, patient__in=in_chair.values("patient_id"))
+    others = Alert.objects.open().exclude(on_cards).order_by("-raised_at", "-pk").values("pk")[:OTHER_ALERTS_SHOWN]
+    return (
+        Alert.objects.filter(
+            Q(session__in=in_chair.values("pk")) | Q(acknowledged_at__isnull=True) & (on_cards | Q(pk__in=others))
+        )
+        .select_related("patient", "session", "acknowledged_by")
+        .order_by("-raised_at", "-pk")
+    )
 
 
 def patient_level_alerts(session) -> list[Alert]:
