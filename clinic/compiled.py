@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
@@ -37,7 +39,10 @@ class _Compiled:
     slots: tuple[tuple[int, str], ...]  # (position in params, name of the value)
 
 
-_compiled: dict[tuple, _Compiled] = {}
+# The most recently used compiled queries (a search compiles one per shape: how many patients it names…).
+MAX_KEPT = 256
+_compiled: OrderedDict[tuple, _Compiled] = OrderedDict()
+_lock = threading.Lock()
 
 
 def compiled_rows(key: Hashable, build: Callable[..., QuerySet], **values) -> list:
@@ -46,9 +51,16 @@ def compiled_rows(key: Hashable, build: Callable[..., QuerySet], **values) -> li
     query for any values (put what shapes it in ``key``), and its expressions must not depend on the time."""
     names = tuple(sorted(values))
     cache_key = (key, connections[DEFAULT_DB_ALIAS].vendor, names, tuple(type(values[n]) for n in names))
-    compiled = _compiled.get(cache_key)
+    with _lock:
+        compiled = _compiled.get(cache_key)
+        if compiled is not None:
+            _compiled.move_to_end(cache_key)
     if compiled is None:
-        compiled = _compiled[cache_key] = _compile(key, build, values)
+        compiled = _compile(key, build, values)
+        with _lock:
+            _compiled[cache_key] = compiled
+            while len(_compiled) > MAX_KEPT:
+                _compiled.popitem(last=False)
     connection = connections[compiled.template.db]
     queryset = compiled.template.all()
     params = list(compiled.params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache, partial
 
 from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, F, IntegerField, Model, QuerySet, Value
@@ -17,6 +18,7 @@ from django.utils import timezone
 from simple_history.models import registered_models
 
 from clinic.audit import ACTIONS
+from clinic.compiled import compiled_rows
 from clinic.models import AccessLog, Patient, User
 
 PAGE_SIZE = 50
@@ -107,40 +109,47 @@ def patient_lookup(model: type[Model]) -> str | None:
     return None
 
 
-def history_sources() -> list[tuple[type[Model], QuerySet, str | None]]:
-    sources = []
+@cache
+def _history_tables() -> tuple[tuple[type[Model], type[Model], str | None], ...]:
+    """Each audited model with its history model and how a history row reaches its patient. Read once per
+    process: django-simple-history builds a new manager class each time ``Model.history`` is read."""
+    tables = []
     for model in sorted(set(registered_models.values()), key=lambda m: m._meta.label):
         manager_name = getattr(model._meta, "simple_history_manager_attribute", "history")
         manager = getattr(model, manager_name, None)
         if manager is None:
             continue
-        sources.append((model, manager.model.objects.all(), patient_lookup(model)))
-    return sources
+        tables.append((model, manager.model, patient_lookup(model)))
+    return tuple(tables)
 
 
-def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) -> ChangePage:
-    page = max(1, min(int(page), MAX_PAGE))
-    need = page * page_size + 1
-    if crit.patient_ids is not None and not crit.patient_ids:
-        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
-    if crit.user_ids is not None and not crit.user_ids:
-        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+def history_sources() -> list[tuple[type[Model], QuerySet, str | None]]:
+    return [(model, history.objects.all(), lookup) for model, history, lookup in _history_tables()]
+
+
+def _sources_for(by_patient: bool) -> list[tuple[type[Model], QuerySet, str | None]]:
+    """The history tables a search reads: all of them, or those tied to a patient when it names patients."""
+    return [(m, qs, lookup) for m, qs, lookup in history_sources() if lookup is not None or not by_patient]
+
+
+def _changes_union(*, shape: tuple, need: int, **values):
+    """Every history table's matching rows as the same columns, in one ``UNION ALL``, newest first, ``need``
+    rows. ``shape``: how many patients and users are named (None: any) and whether the dates are bounded;
+    ``values``: ``patient_<i>``, ``user_<i>``, ``start``, ``end``."""
+    patients, users, has_start, has_end = shape
     parts: list[QuerySet] = []
-    labels: list[str] = []
-    for model, qs, lookup in history_sources():
-        if crit.patient_ids is not None:
-            if lookup is None:
-                continue
-            qs = qs.filter(**{f"{lookup}__in": crit.patient_ids})
-        if crit.user_ids is not None:
-            qs = qs.filter(history_user_id__in=crit.user_ids)
-        if crit.start:
-            qs = qs.filter(history_date__gte=crit.start)
-        if crit.end:
-            qs = qs.filter(history_date__lt=crit.end)
+    for source, (model, qs, lookup) in enumerate(_sources_for(patients is not None)):
+        if patients is not None:
+            qs = qs.filter(**{f"{lookup}__in": [values[f"patient_{i}"] for i in range(patients)]})
+        if users is not None:
+            qs = qs.filter(history_user_id__in=[values[f"user_{i}"] for i in range(users)])
+        if has_start:
+            qs = qs.filter(history_date__gte=values["start"])
+        if has_end:
+            qs = qs.filter(history_date__lt=values["end"])
         # The same columns from every history table, so that one UNION ALL query reads them all.
         qs = qs.annotate(
-            _a_source=Cast(Value(len(labels)), IntegerField()),
+            _a_source=Cast(Value(source), IntegerField()),
             _a_when=F("history_date"),
             _a_pk=F(model._meta.pk.attname),
             _a_type=F("history_type"),
@@ -151,16 +160,36 @@ def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) ->
             _a_username=F("history_user__username"),
             _a_order=F("history_id"),
         ).values_list(*COLUMNS)
-        labels.append(str(model._meta.verbose_name).capitalize())
         parts.append(qs.order_by())
-    used = len(parts)
-    if not parts:
-        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
     union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return union.order_by("-_a_when", "-_a_order")[:need]
+
+
+def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) -> ChangePage:
+    """A page of changes, newest first, from every history table the criteria can reach, in one query whose
+    SQL is compiled once per process for each shape of search (``clinic.compiled``)."""
+    page = max(1, min(int(page), MAX_PAGE))
+    need = page * page_size + 1
+    if crit.patient_ids is not None and not crit.patient_ids:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    if crit.user_ids is not None and not crit.user_ids:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    sources = _sources_for(crit.patient_ids is not None)
+    if not sources:
+        return ChangePage(rows=[], number=1, has_next=False, has_previous=False)
+    labels = [str(model._meta.verbose_name).capitalize() for model, _, _ in sources]
+    values: dict = {f"patient_{i}": pk for i, pk in enumerate(crit.patient_ids or [])}
+    values.update({f"user_{i}": pk for i, pk in enumerate(crit.user_ids or [])})
+    values.update({name: when for name, when in (("start", crit.start), ("end", crit.end)) if when})
+    shape = (
+        None if crit.patient_ids is None else len(crit.patient_ids),
+        None if crit.user_ids is None else len(crit.user_ids),
+        bool(crit.start),
+        bool(crit.end),
+    )
+    found = compiled_rows(("audit_changes", shape, need), partial(_changes_union, shape=shape, need=need), **values)
     collected: list[ChangeRow] = []
-    for source, when, pk, kind, reason, patient_id, first, last, username in (
-        row[:9] for row in union.order_by("-_a_when", "-_a_order")[:need]
-    ):
+    for source, when, pk, kind, reason, patient_id, first, last, username in (row[:9] for row in found):
         name = f"{first or ''} {last or ''}".strip() or username
         collected.append(
             ChangeRow(
@@ -187,7 +216,7 @@ def search_changes(crit: Criteria, page: int = 1, page_size: int = PAGE_SIZE) ->
         number=page,
         has_next=len(collected) > page * page_size,
         has_previous=page > 1,
-        sources=used,
+        sources=len(sources),
     )
 
 

@@ -94,3 +94,14 @@ def test_a_value_that_shapes_the_query_rather_than_filling_a_parameter_is_refuse
 def test_a_value_of_a_type_it_cannot_stand_in_for_is_refused():
     with pytest.raises(TypeError, match="must be a date"):
         compiled_rows("float", lambda *, x: TreatmentSession.objects.all(), x=1.5)
+
+
+def test_only_the_most_recently_used_queries_are_kept(monkeypatch):
+    from clinic import compiled
+
+    _sessions()
+    monkeypatch.setattr(compiled, "MAX_KEPT", 2)
+    window = {"start": at(MONDAY, 0), "end": at(MONDAY + dt.timedelta(days=7), 0)}
+    for key in ("a", "b", "a", "c"):
+        compiled_rows(key, _between, **window)
+    assert [k[0] for k in compiled._compiled] == ["a", "c"]

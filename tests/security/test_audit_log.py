@@ -158,3 +158,16 @@ def test_the_reads_page_costs_the_same_queries_for_5_rows_as_for_60(cast, admin_
 def test_a_page_number_that_is_not_a_number_shows_the_first_page(admin_client_):
     assert admin_client_.get(URL, {"page": "abc"}).status_code == 200
     assert admin_client_.get(URL, {"kind": "reads", "page": "abc"}).status_code == 200
+
+
+def test_searches_of_the_same_shape_one_after_the_other_each_find_their_own_patients_changes(cast, admin_client_):
+    _edit(cast.patient_a, cast.staff, phone="+1 555 0199 001")
+    _edit(cast.patient_b, cast.prescriber, phone="+1 555 0199 002")
+    found = {}
+    for patient in (cast.patient_a, cast.patient_b, cast.patient_a):
+        page = admin_client_.get(URL, {"kind": "changes", "patient": f"#{patient.pk}"}).context["changes"]
+        found.setdefault(patient.pk, []).append({(r.patient_id, r.who) for r in page.rows})
+    assert {pid for pid, _ in found[cast.patient_b.pk][0]} == {cast.patient_b.pk}
+    assert cast.prescriber.get_full_name() in {who for _, who in found[cast.patient_b.pk][0]}
+    assert found[cast.patient_a.pk][0] == found[cast.patient_a.pk][1] and found[cast.patient_a.pk][0]
+    assert cast.prescriber.get_full_name() not in {who for _, who in found[cast.patient_a.pk][0]}
