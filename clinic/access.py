@@ -101,10 +101,16 @@ def portal_patient(request: HttpRequest) -> Patient:
 def patient_for(request: HttpRequest, pk: int, queryset=None) -> Patient:
     """Clinical users reach any patient; a patient reaches only their own record (404 otherwise).
 
-    ``queryset``: the page's lookup of the patient for clinical users (e.g. with the panels' values)."""
+    ``queryset``: the page's lookup of the patient for clinical users (e.g. with the panels' values), or the
+    rows it already read for ``pk`` (``clinic.compiled``)."""
     user = request.user
     if user.is_clinical:
-        patient = get_object_or_404(Patient if queryset is None else queryset, pk=pk)
+        if isinstance(queryset, list):
+            if not queryset or queryset[0].pk != pk:
+                raise Http404("No such patient.")
+            patient = queryset[0]
+        else:
+            patient = get_object_or_404(Patient if queryset is None else queryset, pk=pk)
         note_patient_access(request, patient)
         return patient
     if user.is_patient:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import services
 from .access import admin_required, clinical_required, patient_for
 from .audit import patient_trail
+from .compiled import compiled_rows
 from .forms import (
     ArchiveForm,
     ChairForm,
@@ -98,10 +99,14 @@ def _patients_with_user():
     return Patient.objects.select_related("user")
 
 
+def _patient_page_row(*, pk: int):
+    return with_values("patient", _patients_with_user).filter(pk=pk)
+
+
 @clinical_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The page's selector: the patient with every value the panels of other areas registered, in one query.
-    patient = patient_for(request, pk, queryset=with_values("patient", _patients_with_user))
+    patient = patient_for(request, pk, queryset=compiled_rows("patient_page", _patient_page_row, pk=pk))
     take_values("patient", patient)
     history, more = patient_trail(patient, 0, HISTORY_ROWS)
     return render(

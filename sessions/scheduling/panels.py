@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import OuterRef
 from django.utils import timezone
 
+from clinic.compiled import compiled_rows
 from clinic.holds import register_hold
 from clinic.models import ClinicSettings
 from clinic.panels import panel_values, register_panel, register_value
@@ -30,13 +31,18 @@ def patient_courses(request, patient) -> dict:
         courses = sorted(courses, key=lambda c: (c.start_date, c.pk), reverse=True)[:10]
     else:
         courses = list(patient.courses.select_related("protocol", "current_phase").order_by("-start_date")[:10])
-    upcoming = list(
-        with_series(patient.sessions.with_related())
-        .filter(planned_start__gte=timezone.now())
+    upcoming = compiled_rows("patient_upcoming", _upcoming_rows, patient=patient.pk, now=timezone.now())
+    return {"patient": patient, "courses": courses, "upcoming": upcoming}
+
+
+def _upcoming_rows(*, patient: int, now):
+    """The patient's next five visits (its SQL compiled once per process: only the patient and the time change)."""
+    return (
+        with_series(TreatmentSession.objects.filter(patient_id=patient).with_related())
+        .filter(planned_start__gte=now)
         .exclude(status__in=RELEASED_STATUSES)
         .order_by("planned_start")[:5]
     )
-    return {"patient": patient, "courses": courses, "upcoming": upcoming}
 
 
 @register_panel("closures", order=10, template="sessions/scheduling/_closure_bookings.html")
