@@ -21,6 +21,8 @@ from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from clinic.compiled import compiled_rows
+
 # What pages show of a person who recorded, acknowledged or works a shift (never the password or 2FA state).
 PERSON_FIELDS = ("pk", "username", "first_name", "last_name", "title", "role", "is_prescriber", "is_active")
 
@@ -166,3 +168,20 @@ def rows_at_once(anchor: QuerySet, **lists: tuple[QuerySet, dict[str, str]]) -> 
     expressions = {name: json_rows(queryset, **fields) for name, (queryset, fields) in lists.items()}
     row = anchor.values(**expressions).first() or {}
     return {name: related_instances(queryset.model, row.get(name)) for name, (queryset, _) in lists.items()}
+
+
+_list_models: dict = {}  # per key of ``rows_at_once_compiled``: each list's model (to turn its JSON into objects)
+
+
+def rows_at_once_compiled(key, build: Callable[..., tuple[QuerySet, dict]], **values) -> dict[str, list[Model]]:
+    """``rows_at_once(anchor, **lists)`` for ``anchor, lists = build(**values)``, its SQL compiled once per
+    process (``clinic.compiled``): ``build`` gives the same query for any values (dates, keys)."""
+
+    def query(**given):
+        anchor, lists = build(**given)
+        _list_models[key] = {name: queryset.model for name, (queryset, _) in lists.items()}
+        return anchor.values(**{name: json_rows(qs, **fields) for name, (qs, fields) in lists.items()})[:1]
+
+    rows = compiled_rows(("rows_at_once", key), query, **values)
+    row = rows[0] if rows else {}
+    return {name: related_instances(model, row.get(name)) for name, model in _list_models[key].items()}

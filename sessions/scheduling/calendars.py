@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from clinic.models import Chair, ClinicSettings, StaffShift
 from clinic.places import Closure
-from clinic.rows import row_fields
 from sessions.billing.authorisations import patient_has_authorisation
 from sessions.models import (
     RELEASED_STATUSES,
@@ -138,8 +137,7 @@ def calendar_choices() -> CalendarChoices:
 
 def hours_closures_rota(start: dt.date, end: dt.date, settings: ClinicSettings) -> dict[str, list]:
     """The weekly opening hours, the closures and the rota from ``start`` to ``end``, in one query."""
-    shifts = StaffShift.objects.filter(date__gte=start, date__lte=end)
-    return opening_rows(start, end, settings, shifts=(shifts, row_fields(StaffShift, "staff")))
+    return opening_rows(start, end, settings, with_rota=True)
 
 
 def calendar_days(

@@ -104,3 +104,29 @@ def test_a_null_foreign_key_in_a_json_row_reads_as_none_without_a_query():
     with CaptureQueriesContext(connection) as ctx:
         assert alert.pk == 5 and alert.acknowledged_by is None
     assert ctx.captured_queries == []
+
+
+def test_the_compiled_read_of_several_tables_gives_what_the_plain_one_gives_for_each_window():
+    from clinic.rows import rows_at_once_compiled
+
+    settings = f.clinic_settings()
+    f.open_weekdays()
+    for day in (0, 3, 9):
+        f.ClosureFactory(date=MONDAY + dt.timedelta(days=day), reason=f"Closed {day}")
+        f.StaffShiftFactory(date=MONDAY + dt.timedelta(days=day))
+
+    def lists(*, pk, start, end):
+        return ClinicSettings.objects.filter(pk=pk), {
+            "hours": (OpeningHours.objects.all(), row_fields(OpeningHours)),
+            "closures": (Closure.objects.filter(date__gte=start, date__lte=end), row_fields(Closure)),
+            "shifts": (StaffShift.objects.filter(date__gte=start, date__lte=end), row_fields(StaffShift, "staff")),
+        }
+
+    for first, last in [(0, 6), (7, 13), (2, 4)]:
+        start, end = MONDAY + dt.timedelta(days=first), MONDAY + dt.timedelta(days=last)
+        compiled = rows_at_once_compiled("test window", lists, pk=settings.pk, start=start, end=end)
+        plain = _read(start, end)
+        assert {name: [o.pk for o in rows] for name, rows in compiled.items()} == {
+            name: [o.pk for o in rows] for name, rows in plain.items()
+        }
+        assert [c.reason for c in compiled["closures"]] == [c.reason for c in plain["closures"]]
