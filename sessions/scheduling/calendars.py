@@ -11,6 +11,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerFiel
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinic.compiled import compiled_rows
 from clinic.models import Chair, ClinicSettings, StaffShift
 from clinic.places import Closure
 from sessions.billing.authorisations import patient_has_authorisation
@@ -22,6 +23,7 @@ from sessions.models import (
     SessionStatus,
     TreatmentSession,
 )
+from sessions.models.scheduling import MAX_VISIT
 from sessions.scheduling.capacity import CapacityWarning, capacity_warnings, session_visits, shifts_by_day
 from sessions.scheduling.diary import Busy, ClinicDiary, opening_rows
 from sessions.scheduling.planning import visit_minutes
@@ -140,6 +142,12 @@ def hours_closures_rota(start: dt.date, end: dt.date, settings: ClinicSettings) 
     return opening_rows(start, end, settings, with_rota=True)
 
 
+def _window_rows(*, first: dt.datetime, last: dt.datetime, since: dt.datetime):
+    """The bookings that overlap the window, with what a calendar shows of them."""
+    qs = board_sessions(TreatmentSession.objects.overlapping(first, last, since=since))
+    return qs.annotate(has_authorisation=patient_has_authorisation()).order_by("planned_start", "pk")
+
+
 def calendar_days(
     start: dt.date,
     days: int,
@@ -165,12 +173,11 @@ def calendar_days(
     _, last = day_bounds(end, tz)
     if chairs is None:
         chairs = sorted(Chair.objects.all(), key=lambda c: (natural_key(c.name), c.pk))
-    qs = board_sessions(TreatmentSession.objects.overlapping(first, last)).annotate(
-        has_authorisation=patient_has_authorisation()
-    )
     if shown:
-        qs = qs.annotate(shown=ExpressionWrapper(shown, output_field=BooleanField()))
-    window = list(qs.order_by("planned_start", "pk"))
+        qs = _window_rows(first=first, last=last, since=first - MAX_VISIT)
+        window = list(qs.annotate(shown=ExpressionWrapper(shown, output_field=BooleanField())))
+    else:  # the unfiltered calendar, its SQL compiled once per process: only the window changes
+        window = compiled_rows("calendar_window", _window_rows, first=first, last=last, since=first - MAX_VISIT)
     busy = [Busy(s.pk, s.chair_id, s.patient_id, s.planned_start, s.planned_end) for s in window]
     sessions = [s for s in window if s.planned_start >= first and (not shown or s.shown)]
     active = sorted((c for c in chairs if c.is_active), key=lambda c: c.name)  # the diary's order
