@@ -24,10 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from clinic.compiled import compiled_rows, forget_compiled
 from clinic.rows import JSONRows, built_once, decode_rows, forget_built
 
 
@@ -69,6 +71,7 @@ def register_value(page: str, name: str) -> Callable:
     def decorator(fn: Callable[[], object]) -> Callable:
         _values[page][name] = fn
         forget_built()
+        forget_compiled()
         _json_values.clear()
         return fn
 
@@ -87,9 +90,15 @@ def load_values(page: str, obj) -> None:
     values = {}
     if _values[page]:
         model = type(obj)
-        rows = built_once(("values", page, model), lambda: model._default_manager.values(**_expressions(page)))
-        values = rows.filter(pk=obj.pk).first() or {}
+        rows = compiled_rows(("values", page, model), partial(_values_row, page, model), pk=obj.pk)
+        values = rows[0] if rows else {}
     obj._panel_values = _decoded(page, values)
+
+
+def _values_row(page: str, model, *, pk: int):
+    """The query of ``load_values`` (built once, then compiled once per process: only the key changes)."""
+    rows = built_once(("values", page, model), lambda: model._default_manager.values(**_expressions(page)))
+    return rows.filter(pk=pk)
 
 
 def with_values(page: str, base: Callable[[], QuerySet]):
