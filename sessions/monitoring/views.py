@@ -6,6 +6,8 @@ again with the message beside the field (status 400), nothing saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from crispy_forms.layout import Submit
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -95,7 +97,22 @@ def _known_items_confirmed(form, session: TreatmentSession, ride) -> None:
         form.fields["ride_name"].help_text = "Confirmed: this ride was confirmed for today."
 
 
-def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict:
+class PageForms(dict):
+    """The session page's forms, each built the first time the page asks for it: most are shown at one step of
+    the session only, and building all nineteen cost more than rendering the few shown."""
+
+    def __init__(self, factories: dict[str, Callable[[], object]], bound: dict):
+        super().__init__(bound)
+        self.factories = factories
+
+    def __missing__(self, name: str):
+        if name not in self.factories:
+            raise KeyError(name)
+        form = self[name] = self.factories[name]()
+        return form
+
+
+def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> PageForms:
     def url(name: str) -> str:
         return reverse(name, args=[session.pk])
 
@@ -103,8 +120,9 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
     checkin = getattr(session, "checkin", None)
     dosing = session.status == SessionStatus.DOSING
     device, infusion = dosing and session.is_esketamine, dosing and not session.is_esketamine
-    forms = {
-        "checkin": CheckInForm(
+
+    def checkin_form():
+        form = CheckInForm(
             instance=checkin,
             initial=None if checkin else CheckInForm.initial_for(session.patient, ride),
             action=url("session_check_in"),
@@ -112,15 +130,39 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
             occupied=monitoring.checkin_chair_choices(session)
             if session.status == SessionStatus.SCHEDULED
             else ("", []),
-        ),
-        "vitals": VitalsForm(action=url("session_vitals")),
-        "decision": DecisionForm(action=url("session_decision")),
-        "defer": DeferForm(action=url("session_defer")),
+        )
+        if checkin is None:
+            _known_items_confirmed(form, session, ride)
+        return form
+
+    def vitals_form():
+        form = VitalsForm(action=url("session_vitals"))
+        if session.status == SessionStatus.CHECKED_IN:
+            # One tap for the usual case: the pre-dose BP saved and dosing started when nothing blocks it.
+            start = Submit("and_start", "Record and start dosing")
+            start.field_classes = "btn btn-success btn-lg ms-sm-2 mt-2 mt-sm-0"
+            form.helper.add_input(start)
+        return form
+
+    def device_form():
         # A lot is preselected (one query) only where the form is shown: while dosing, for the drug given.
-        "device": DeviceForm(
+        form = DeviceForm(
             action=url("session_device"), patient=session.patient, initial=None if device else dict(NO_LOT)
-        ),
-        "infusion_start": InfusionStartForm(
+        )
+        if dosing:
+            # The lot is remembered between devices of the session.
+            given = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))  # prefetched
+            if given:
+                form.initial["lot"] = given[-1].lot_id
+        return form
+
+    factories = {
+        "checkin": checkin_form,
+        "vitals": vitals_form,
+        "decision": lambda: DecisionForm(action=url("session_decision")),
+        "defer": lambda: DeferForm(action=url("session_defer")),
+        "device": device_form,
+        "infusion_start": lambda: InfusionStartForm(
             action=url("session_infusion_start"),
             initial={
                 "weight_kg": session.patient.weight_kg,
@@ -128,31 +170,18 @@ def _forms(session: TreatmentSession, request: HttpRequest, bound: dict) -> dict
                 **({} if infusion else NO_LOT),
             },
         ),
-        "infusion_end": InfusionEndForm(action=url("session_infusion_end")),
-        "moaas": MoaasForm(action=url("session_moaas")),
-        "round": CheckRoundForm(action=url("session_check_round")),
-        "cadss": CadssForm(action=url("session_cadss")),
-        "cadss_full": CadssForm(action=url("session_cadss") + "?full=1", full=True),
-        "adverse": AdverseEventForm(action=url("session_adverse_event")),
-        "discharge": DischargeForm(action=url("session_discharge")),
-        "amendment": AmendmentForm(action=url("session_amend"), session=session),
-        "dose": DoseChangeForm(action=url("session_dose_change"), session=session),
-        "missed": MissedCheckForm(action=url("session_missed_check")),
+        "infusion_end": lambda: InfusionEndForm(action=url("session_infusion_end")),
+        "moaas": lambda: MoaasForm(action=url("session_moaas")),
+        "round": lambda: CheckRoundForm(action=url("session_check_round")),
+        "cadss": lambda: CadssForm(action=url("session_cadss")),
+        "cadss_full": lambda: CadssForm(action=url("session_cadss") + "?full=1", full=True),
+        "adverse": lambda: AdverseEventForm(action=url("session_adverse_event")),
+        "discharge": lambda: DischargeForm(action=url("session_discharge")),
+        "amendment": lambda: AmendmentForm(action=url("session_amend"), session=session),
+        "dose": lambda: DoseChangeForm(action=url("session_dose_change"), session=session),
+        "missed": lambda: MissedCheckForm(action=url("session_missed_check")),
     }
-    if checkin is None:
-        _known_items_confirmed(forms["checkin"], session, ride)
-    if session.status == SessionStatus.CHECKED_IN:
-        # One tap for the usual case: the pre-dose BP saved and dosing started when nothing blocks it.
-        start = Submit("and_start", "Record and start dosing")
-        start.field_classes = "btn btn-success btn-lg ms-sm-2 mt-2 mt-sm-0"
-        forms["vitals"].helper.add_input(start)
-    if session.status == SessionStatus.DOSING and "device" not in bound:
-        # The lot is remembered between devices of the session.
-        given = sorted(session.administrations.all(), key=lambda a: (a.given_at, a.number))  # prefetched
-        if given:
-            forms["device"].initial["lot"] = given[-1].lot_id
-    forms.update(bound)
-    return forms
+    return PageForms(factories, bound)
 
 
 def _detail(request: HttpRequest, session: TreatmentSession, bound: dict | None = None, status: int = 200):

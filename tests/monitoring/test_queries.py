@@ -85,3 +85,13 @@ def test_the_staff_home_with_8_patients_in_chairs_costs_what_it_costs_with_2(sta
     # The floor (settings, session, user), the day's sessions with their rows (one read for the day board
     # and the cards), chairs, rota and every alert shown (one query).
     assert many == few == 7
+
+
+def test_the_session_page_builds_only_the_forms_its_step_shows(staff_client, cast):
+    lot = DrugLotFactory(quantity=1000)
+    observing = _observing_patients(1, cast.staff, lot)[0]
+    response = staff_client.get(reverse("session_detail", args=[observing.pk]))
+    built = set(dict.keys(response.context["forms"]))
+    assert response.status_code == 200
+    assert {"vitals", "moaas", "discharge"} <= built  # what a nurse uses while the patient is observed
+    assert not {"checkin", "decision", "infusion_start"} & built  # steps already past are never built
