@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models import Value as Constant
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clinic.audit import audited_save
+from clinic.compiled import compiled_rows
 from clinic.models import ClinicSettings, User
 from sessions.models import (
     AdministrationKind,
@@ -50,7 +53,7 @@ def form_status(session: TreatmentSession, cs: ClinicSettings, today: dt.date | 
 REMS_AT = Coalesce("discharged_at", "planned_start")
 
 
-def rems_sessions(cs: ClinicSettings):
+def rems_sessions():
     """Discharged esketamine sessions with what the list and the form need, newest first."""
     return (
         TreatmentSession.objects.filter(
@@ -95,33 +98,56 @@ def rems_page(cs: ClinicSettings, *, wanted: str = "", page: int = 1, whole_hist
     page costs the same with five years of history as with one month; ``whole_history`` lifts the window.
     """
     today = timezone.localdate(timezone=cs.tz)
-    late_at = _local_midnight(today - dt.timedelta(days=cs.rems_form_due_days), cs)
     since = None if whole_history else today - dt.timedelta(days=RECENT_DAYS)
-    qs = rems_sessions(cs)
+    values = {"late_at": _local_midnight(today - dt.timedelta(days=cs.rems_form_due_days), cs)}
     if since is not None:
-        qs = qs.filter(rems_at__gte=_local_midnight(since, cs))
-    agg = qs.aggregate(
-        total=Count("pk"),
-        submitted=Count("pk", filter=_status_q(RemsStatusFilter.SUBMITTED, late_at)),
-        overdue=Count("pk", filter=_status_q(RemsStatusFilter.OVERDUE, late_at)),
-    )
+        values["since_at"] = _local_midnight(since, cs)
+    # Both queries compiled once per process (``clinic.compiled``): only the dates change.
+    (agg,) = compiled_rows(("rems_counts", since is None), _rems_counts, **values)
     counts = {
         RemsStatusFilter.TO_SUBMIT: agg["total"] - agg["submitted"] - agg["overdue"],
         RemsStatusFilter.SUBMITTED: agg["submitted"],
         RemsStatusFilter.OVERDUE: agg["overdue"],
     }
-    if wanted in counts:
-        qs = qs.filter(_status_q(wanted, late_at))
-        total = counts[wanted]
-    else:
-        total = agg["total"]
+    wanted = wanted if wanted in counts else ""
+    total = counts[wanted] if wanted else agg["total"]
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     start = (page - 1) * PAGE_SIZE
-    rows = [
-        {"s": s, "status": form_status(s, cs, today), "due": due_date(s, cs)} for s in qs[start : start + PAGE_SIZE]
-    ]
+    if wanted in ("", RemsStatusFilter.SUBMITTED):  # the tab does not depend on the due date
+        values.pop("late_at")
+    found = compiled_rows(
+        ("rems_page", since is None, wanted, start), partial(_rems_rows, wanted=wanted, start=start), **values
+    )
+    rows = [{"s": s, "status": form_status(s, cs, today), "due": due_date(s, cs)} for s in found]
     return RemsPage(rows=rows, counts=counts, total=total, page=page, pages=pages, since=since)
+
+
+def _rems_window(*, since_at: dt.datetime | None = None):
+    qs = rems_sessions()
+    return qs if since_at is None else qs.filter(rems_at__gte=since_at)
+
+
+def _rems_counts(*, late_at: dt.datetime, since_at: dt.datetime | None = None):
+    """The tabs' counts as one row (no GROUP BY: the grouping value is a constant)."""
+    return (
+        _rems_window(since_at=since_at)
+        .order_by()
+        .values(_all=Constant(1))
+        .annotate(
+            total=Count("pk"),
+            submitted=Count("pk", filter=_status_q(RemsStatusFilter.SUBMITTED, late_at)),
+            overdue=Count("pk", filter=_status_q(RemsStatusFilter.OVERDUE, late_at)),
+        )
+        .values("total", "submitted", "overdue")
+    )
+
+
+def _rems_rows(*, wanted: str, start: int, late_at: dt.datetime | None = None, since_at: dt.datetime | None = None):
+    qs = _rems_window(since_at=since_at)
+    if wanted:
+        qs = qs.filter(_status_q(wanted, late_at))
+    return qs[start : start + PAGE_SIZE]
 
 
 def rems_submit(
