@@ -60,6 +60,7 @@ class Block:
     chair: object
     session: TreatmentSession | None = None
     label: str = ""  # a closed block's words ("Closed: <the closure's reason>")
+    in_closed_hours: bool = False  # a booking that sits (partly) in the closed time: the block above hides its label
 
     @property
     def minutes(self) -> int:
@@ -143,6 +144,7 @@ def day_grid(
                     s.planned_end,
                     cd.chair,
                     s,
+                    in_closed_hours=any(s.planned_start < b and s.planned_end > a for a, b in closed),
                 )
             )
         if not cd.chair.is_active:

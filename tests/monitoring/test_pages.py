@@ -12,7 +12,7 @@ from django.utils import timezone
 from sessions.models import Alert, OutcomeScore, RemsSubmission, Scale, SessionStatus, VitalsReading
 from sessions.monitoring import services as m
 from tests import factories as f
-from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, dosed, esketamine_session
+from tests.factories_monitoring import CHECKLIST, DrugLotFactory, checked_in, discharged, dosed, esketamine_session
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +282,14 @@ def test_staff_enter_a_gad7_for_the_session(staff_client, cast):
     assert r["Location"] == s.get_absolute_url()
     score = OutcomeScore.objects.get()
     assert (score.total, score.band, score.session_id, score.source) == (14, "moderate", s.pk, "staff")
+
+
+def test_a_discharge_without_the_rems_minutes_or_a_criterion_detail_shows_no_empty_placeholders(staff_client, cast):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        s = discharged(esketamine_session(), cast.staff, clock=clock)
+    s.discharge.ready_without_rule_minutes = None
+    s.discharge.criteria = [{"key": "time", "label": "All criteria met", "met": True, "detail": ""}]
+    s.discharge.save()
+    page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
+    assert "Met: All criteria met</li>" in page
+    assert "Ready without the 2-hour rule" not in page and "— min" not in page and "()" not in page

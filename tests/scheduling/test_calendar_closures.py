@@ -83,3 +83,14 @@ def test_the_day_grid_marks_the_closed_hours_a_booking_still_sits_in_with_the_re
     closed = re.findall(r'<div class="cal-block cal-closed gc-(\d+) gr-(\d+) [^"]*">(.*?)</div>', page, re.S)
     assert [(col, row) for col, row, _ in closed] == [("2", "18"), ("3", "18")]  # 12:00 is row 2 + 16
     assert all("Closed: Staff training in the afternoon" in text for _, _, text in closed)
+
+
+def test_a_booking_in_the_closed_hours_says_so_on_the_day_grid_and_one_in_the_open_hours_does_not(cast, chairs):
+    f.TreatmentSessionFactory(chair=chairs[0], planned_start=at(MONDAY, 14))  # wholly after closing
+    f.TreatmentSessionFactory(chair=chairs[1], planned_start=at(MONDAY, 11))  # runs past closing
+    f.TreatmentSessionFactory(chair=chairs[1], planned_start=at(MONDAY, 8))  # inside the hours open
+    close(MONDAY, "Staff training in the afternoon", opens=dt.time(8), closes=dt.time(12))
+    page = day_page(cast, MONDAY)
+    blocks = [b.split("cal-block", 1)[0] for b in page.split('class="cal-block cal-session')[1:]]
+    starts = {re.search(r">(\d\d:\d\d)–", b).group(1): "In closed hours" in b for b in blocks}
+    assert starts == {"08:00": False, "11:00": True, "14:00": True}
