@@ -293,3 +293,17 @@ def test_a_discharge_without_the_rems_minutes_or_a_criterion_detail_shows_no_emp
     page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
     assert "Met: All criteria met</li>" in page
     assert "Ready without the 2-hour rule" not in page and "— min" not in page and "()" not in page
+
+
+def test_a_discharged_sessions_checks_are_titled_as_a_record_not_as_checks_due(staff_client, cast):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        s = discharged(esketamine_session(), cast.staff, clock=clock)
+    page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
+    assert '<h2 class="h5">Checks</h2>' in page and "Checks due" not in page
+
+
+def test_a_session_under_observation_lists_its_checks_due(staff_client, cast):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        s = dosed(esketamine_session(), cast.staff, start=timezone.now(), clock=clock)
+    page = staff_client.get(reverse("session_detail", args=[s.pk])).content.decode()
+    assert '<h2 class="h5">Checks due</h2>' in page
