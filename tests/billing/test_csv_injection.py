@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import pathlib
 import re
@@ -22,7 +23,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def test_a_payer_named_as_a_formula_is_exported_as_text(admin_client_, prices):
     patient = f.PatientFactory()
     CoverageFactory(patient=patient, payer=PayerFactory(name=EVIL), copay=Decimal("40.00"))
-    billing.charge_session(session=discharged_session(patient=patient, when=timezone.now(), given=56))
+    # Held three hours ago, so discharged (2 h 30 later) before now: a session starting now was discharged in
+    # the future, after midnight clinic time from 21:30 on, outside the report's default period ending today.
+    held = timezone.now() - dt.timedelta(hours=3)
+    billing.charge_session(session=discharged_session(patient=patient, when=held, given=56))
     response = admin_client_.get(reverse("billing_report_csv", args=["by-payer"]))
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
