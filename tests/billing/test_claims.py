@@ -11,6 +11,7 @@ from django.utils import timezone
 from sessions.billing import claims, coding
 from sessions.billing.claim_check import work_out
 from sessions.models import (
+    Charge,
     Claim,
     ClaimStatus,
     CourseDiagnoses,
@@ -84,8 +85,10 @@ def test_a_coverage_without_member_id_is_named(cast, prices):
 
 
 def test_a_coverage_not_active_on_the_date_of_service_is_named(cast, prices):
-    claimable_session(patient=cast.patient_a)
-    Coverage.objects.update(starts_on=timezone.localdate())
+    session = claimable_session(patient=cast.patient_a)
+    # The day after the charge's date of service (not "today": a session held yesterday evening is
+    # discharged after midnight, so from 22:00 clinic time its date of service is today).
+    Coverage.objects.update(starts_on=Charge.objects.get(session=session).service_date + dt.timedelta(days=1))
     assert "coverage" in [p.field for p in work_out(built()).problems]
 
 
