@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -110,10 +111,13 @@ def test_one_check_round_records_bp_moaas_and_cadss_together(staff_client, cast)
 
 
 def test_a_refused_value_in_the_round_saves_none_of_it(staff_client, cast):
-    s = observing(cast.staff)
-    before_vitals, before_assessments = s.vitals.count(), s.assessments.count()
-    future = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%H:%M")
-    r = staff_client.post(reverse("session_check_round", args=[s.pk]), round_data(taken_at=future))
+    # At noon clinic time: an hour ahead of 23:30 would be 00:30, a time of today already past.
+    noon = dt.datetime.combine(timezone.localdate(), dt.time(12), timezone.get_current_timezone())
+    with time_machine.travel(noon, tick=False):
+        s = observing(cast.staff)
+        before_vitals, before_assessments = s.vitals.count(), s.assessments.count()
+        future = (timezone.localtime() + dt.timedelta(hours=1)).strftime("%H:%M")
+        r = staff_client.post(reverse("session_check_round", args=[s.pk]), round_data(taken_at=future))
     assert r.status_code == 400 and "cannot be in the future" in r.content.decode()
     assert (s.vitals.count(), s.assessments.count()) == (before_vitals, before_assessments)
 

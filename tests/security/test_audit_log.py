@@ -57,9 +57,11 @@ def test_changes_can_be_searched_by_who_made_them(cast, admin_client_):
 
 
 def test_changes_can_be_searched_by_date_range(cast, admin_client_):
-    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+    # Noon, clinic time, 40 days ago (now minus 40 days can be another clinic day: the evening, a DST change).
+    when = dt.datetime.combine(timezone.localdate() - dt.timedelta(days=40), dt.time(12), timezone.get_current_timezone())
+    with time_machine.travel(when):
         _edit(cast.patient_a, cast.staff, phone="+1 555 0199 004")
-    day = (timezone.localdate() - dt.timedelta(days=40)).isoformat()
+    day = when.date().isoformat()
     page = admin_client_.get(URL, {"date_from": day, "date_to": day}).context["changes"]
     assert len(page.rows) == 1 and page.rows[0].who == cast.staff.get_full_name()
 
