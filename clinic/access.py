@@ -74,17 +74,20 @@ def write_pending_reads(request: HttpRequest) -> None:
         AccessLog.objects.bulk_create(pending)
 
 
+def _read_row(rows: list):
+    """The one row a selector read for one key, 404 when it found none."""
+    if len(rows) > 1:
+        raise TypeError("Give the rows of one key.")
+    if not rows:
+        raise Http404("No such row.")
+    return rows[0]
+
+
 def patient_row_or_404(request: HttpRequest, queryset, **lookup):
     """One row of one patient's data (a session, a course, a payment…; anything with ``patient_id``),
-    404 when there is none; the read is logged. ``queryset`` may also be the rows already read. Role checks stay with the view's decorator."""
-    if isinstance(queryset, list):  # the rows a selector already read by key (``clinic.compiled``): one or none
-        if lookup or len(queryset) > 1:
-            raise TypeError("patient_row_or_404: give the rows of one key, without a lookup.")
-        if not queryset:
-            raise Http404("No such row.")
-        row = queryset[0]
-    else:
-        row = get_object_or_404(queryset, **lookup)
+    404 when there is none; the read is logged. ``queryset`` may also be the rows a selector already read for
+    one key (``clinic.compiled``), without a lookup. Role checks stay with the view's decorator."""
+    row = _read_row(queryset) if isinstance(queryset, list) else get_object_or_404(queryset, **lookup)
     note_patient_access(request, row.patient_id)
     return row
 
@@ -106,9 +109,7 @@ def patient_for(request: HttpRequest, pk: int, queryset=None) -> Patient:
     user = request.user
     if user.is_clinical:
         if isinstance(queryset, list):
-            if not queryset or queryset[0].pk != pk:
-                raise Http404("No such patient.")
-            patient = queryset[0]
+            patient = _read_row(queryset)
         else:
             patient = get_object_or_404(Patient if queryset is None else queryset, pk=pk)
         note_patient_access(request, patient)

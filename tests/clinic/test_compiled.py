@@ -105,3 +105,12 @@ def test_only_the_most_recently_used_queries_are_kept(monkeypatch):
     for key in ("a", "b", "a", "c"):
         compiled_rows(key, _between, **window)
     assert [k[0] for k in compiled._compiled] == ["a", "c"]
+
+
+def test_a_page_whose_compiled_selector_finds_no_row_answers_404(client):
+    from django.urls import reverse
+
+    f.clinic_settings()
+    client.force_login(f.StaffFactory())
+    assert client.get(reverse("session_detail", args=[987654])).status_code == 404
+    assert client.get(reverse("patient_detail", args=[987654])).status_code == 404
